@@ -1,0 +1,2 @@
+//! Placeholder CLI (replaced).
+pub fn main() -> i32 { 0 }

@@ -1,0 +1,12 @@
+//! Streamlab: a deterministic simulator of a Kafka-style cluster. The `engine` is pure Rust (no I/O, no
+//! clock, no web crates); `scenario` is the file format; the browser app (`ui`, wasm32 only) and the
+//! CLI (`cli`, native only) are thin shells over the engine.
+
+pub mod engine;
+pub mod scenario;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

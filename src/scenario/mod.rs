@@ -1,0 +1,9 @@
+//! Scenario files: the typed model (`model`), the JSON reader that validates it and reports every
+//! error with its JSON path (`parse`), and the built-in scenarios shipped in `static/scenarios/`.
+
+pub mod builtin;
+pub mod model;
+pub mod parse;
+
+pub use model::*;
+pub use parse::{parse_scenario, ScenarioError};

@@ -1,0 +1,389 @@
+//! The scenario file's typed form. Field names follow Kafka's configs (`acks`, `min.insync.replicas`,
+//! `linger.ms` …) and every default is Kafka's own (3.7+/4.0), so a practitioner can read a scenario
+//! file as a Kafka configuration. `parse.rs` builds these types from JSON, collecting every error with
+//! its JSON path; `Serialize` writes them back (session export, share links).
+
+use serde::Serialize;
+
+/// One scenario: a cluster, its topics, the clients that use it, and a timeline of actions and faults.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub seed: u64,
+    pub duration_ms: u64,
+    pub cluster: ClusterSpec,
+    pub topics: Vec<TopicSpec>,
+    pub producers: Vec<ProducerSpec>,
+    pub consumer_groups: Vec<GroupSpec>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClusterSpec {
+    /// Number of brokers, ids 0..brokers. 1..=64.
+    pub brokers: u32,
+    /// Number of KRaft controllers in the quorum (separate nodes). 1..=7, default 3.
+    pub controllers: u32,
+    /// `broker.rack` per broker, assigned round-robin from this list (`racks[i % len]`). Empty: no racks.
+    pub racks: Vec<String>,
+    pub network: NetworkSpec,
+    pub config: BrokerConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetworkSpec {
+    /// One-way latency of every link, milliseconds (>= 0). Default 1.0.
+    pub latency_ms: f64,
+    /// Uniform extra delay in [0, jitter_ms] per message (>= 0). Default 0. Links stay FIFO (TCP).
+    pub jitter_ms: f64,
+    /// Probability in [0, 1) that a message is lost. Default 0.
+    pub loss: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BrokerConfig {
+    #[serde(rename = "unclean.leader.election.enable")]
+    pub unclean_leader_election_enable: bool, // false
+    #[serde(rename = "replica.lag.time.max.ms")]
+    pub replica_lag_time_max_ms: u64, // 30000
+    #[serde(rename = "replica.fetch.wait.max.ms")]
+    pub replica_fetch_wait_max_ms: u64, // 500
+    #[serde(rename = "replica.fetch.backoff.ms")]
+    pub replica_fetch_backoff_ms: u64, // 1000
+    #[serde(rename = "broker.heartbeat.interval.ms")]
+    pub broker_heartbeat_interval_ms: u64, // 2000
+    #[serde(rename = "broker.session.timeout.ms")]
+    pub broker_session_timeout_ms: u64, // 9000
+    #[serde(rename = "controller.quorum.election.timeout.ms")]
+    pub controller_quorum_election_timeout_ms: u64, // 1000
+    #[serde(rename = "controller.quorum.fetch.timeout.ms")]
+    pub controller_quorum_fetch_timeout_ms: u64, // 2000
+    #[serde(rename = "log.retention.check.interval.ms")]
+    pub log_retention_check_interval_ms: u64, // 300000
+    #[serde(rename = "auto.leader.rebalance.enable")]
+    pub auto_leader_rebalance_enable: bool, // true
+    #[serde(rename = "leader.imbalance.check.interval.seconds")]
+    pub leader_imbalance_check_interval_seconds: u64, // 300
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CleanupPolicy {
+    Delete,
+    Compact,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopicSpec {
+    pub name: String,
+    /// 1..=10000.
+    pub partitions: u32,
+    /// 1..=brokers.
+    #[serde(rename = "replication.factor")]
+    pub replication_factor: u32,
+    pub config: TopicConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopicConfig {
+    /// 1..=replication.factor, default 1.
+    #[serde(rename = "min.insync.replicas")]
+    pub min_insync_replicas: u32,
+    /// -1 = unlimited. Default 604800000 (7 days).
+    #[serde(rename = "retention.ms")]
+    pub retention_ms: i64,
+    /// -1 = unlimited (default).
+    #[serde(rename = "retention.bytes")]
+    pub retention_bytes: i64,
+    #[serde(rename = "cleanup.policy")]
+    pub cleanup_policy: CleanupPolicy,
+    /// Default 1073741824 (1 GiB). >= 1024.
+    #[serde(rename = "segment.bytes")]
+    pub segment_bytes: u64,
+    /// Default 604800000 (7 days): a segment rolls when its first record is older than this.
+    #[serde(rename = "segment.ms")]
+    pub segment_ms: u64,
+    /// Default 86400000 (1 day).
+    #[serde(rename = "delete.retention.ms")]
+    pub delete_retention_ms: u64,
+    /// Default 0.5.
+    #[serde(rename = "min.cleanable.dirty.ratio")]
+    pub min_cleanable_dirty_ratio: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrival {
+    Constant,
+    Poisson,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "all")]
+    All,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "distribution", rename_all = "lowercase")]
+pub enum KeySpec {
+    /// Null keys: the sticky partitioner (KIP-794).
+    None,
+    /// Keys `key-0` … `key-{count-1}`, uniformly.
+    Uniform { count: u32 },
+    /// Zipf over `count` keys with `exponent` (> 0): key i has weight 1/(i+1)^exponent.
+    Zipf { count: u32, exponent: f64 },
+    /// `hot_share` in [0,1] of records carry key `hot`, the rest are uniform over `count` keys.
+    Hot { count: u32, hot_share: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProducerSpec {
+    pub name: String,
+    pub topic: String,
+    /// Records per second (> 0, <= 10,000,000).
+    pub rate_per_sec: f64,
+    pub arrival: Arrival,
+    pub keys: KeySpec,
+    /// Serialized value size in bytes, default 100 (1..=1048576).
+    pub value_bytes: u32,
+    /// Share in [0,1] of records sent with a null value (tombstones; only meaningful with keys).
+    pub tombstone_share: f64,
+    pub config: ProducerConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProducerConfig {
+    pub acks: Acks, // all (Kafka 3.0+)
+    #[serde(rename = "enable.idempotence")]
+    pub enable_idempotence: bool, // true
+    #[serde(rename = "linger.ms")]
+    pub linger_ms: f64, // 5 (Kafka 4.0, KIP-1030)
+    #[serde(rename = "batch.size")]
+    pub batch_size: u32, // 16384
+    pub retries: u32, // 2147483647
+    #[serde(rename = "max.in.flight.requests.per.connection")]
+    pub max_in_flight_requests_per_connection: u32, // 5
+    #[serde(rename = "request.timeout.ms")]
+    pub request_timeout_ms: u64, // 30000
+    #[serde(rename = "delivery.timeout.ms")]
+    pub delivery_timeout_ms: u64, // 120000
+    #[serde(rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: u64, // 100
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "distribution", rename_all = "lowercase")]
+pub enum ProcessingSpec {
+    Constant { mean: f64 },
+    Exponential { mean: f64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupSpec {
+    #[serde(rename = "group.id")]
+    pub group_id: String,
+    pub topics: Vec<String>,
+    /// 0..=256 members at start.
+    pub members: u32,
+    /// Processing time per record, milliseconds. Default constant 0.
+    pub processing_ms: ProcessingSpec,
+    pub config: ConsumerConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConsumerConfig {
+    #[serde(rename = "auto.offset.reset")]
+    pub auto_offset_reset: OffsetReset, // latest
+    #[serde(rename = "enable.auto.commit")]
+    pub enable_auto_commit: bool, // true
+    #[serde(rename = "auto.commit.interval.ms")]
+    pub auto_commit_interval_ms: u64, // 5000
+    #[serde(rename = "max.poll.records")]
+    pub max_poll_records: u32, // 500
+    #[serde(rename = "fetch.max.wait.ms")]
+    pub fetch_max_wait_ms: u64, // 500
+    #[serde(rename = "request.timeout.ms")]
+    pub request_timeout_ms: u64, // 30000
+    #[serde(rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: u64, // 100
+}
+
+/// A broker named in an action: an id, or the broker most recently crashed and not yet restarted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum BrokerRef {
+    Id(u32),
+    #[serde(serialize_with = "ser_crashed")]
+    Crashed,
+}
+
+fn ser_crashed<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("crashed")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ControllerRef {
+    Id(u32),
+    #[serde(serialize_with = "ser_active")]
+    Active,
+}
+
+fn ser_active<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("active")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// Every action and fault a scenario or a user can apply. One closed enum, handled by one `match`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    CrashBroker { broker: BrokerRef },
+    RestartBroker { broker: BrokerRef },
+    /// Crash whichever broker leads this partition right now.
+    CrashLeader { topic: String, partition: u32 },
+    /// Cut one broker off from every other node (brokers, controllers, clients).
+    IsolateBroker { broker: u32 },
+    /// Brokers in different groups cannot reach each other; controllers and clients still reach all.
+    PartitionNetwork { groups: Vec<Vec<u32>> },
+    /// Restore every link (isolations and partitions).
+    HealNetwork,
+    CrashController { controller: ControllerRef },
+    RestartController { controller: u32 },
+    /// Multiply a consumer's processing time by `factor` (>= 1; 1 restores).
+    SlowConsumer { group: String, member: u32, factor: f64 },
+    CrashConsumer { group: String, member: u32 },
+    RestartConsumer { group: String, member: u32 },
+    AddConsumer { group: String },
+    RemoveConsumer { group: String, member: u32 },
+    /// Multiply a producer's rate by `factor` for `duration_ms`.
+    TrafficSpike { producer: String, factor: f64, duration_ms: u64 },
+    SetProducerRate { producer: String, rate_per_sec: f64 },
+    SetProducerAcks { producer: String, acks: Acks },
+}
+
+impl Action {
+    /// The snake_case name used in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::CrashBroker { .. } => "crash_broker",
+            Action::RestartBroker { .. } => "restart_broker",
+            Action::CrashLeader { .. } => "crash_leader",
+            Action::IsolateBroker { .. } => "isolate_broker",
+            Action::PartitionNetwork { .. } => "partition_network",
+            Action::HealNetwork => "heal_network",
+            Action::CrashController { .. } => "crash_controller",
+            Action::RestartController { .. } => "restart_controller",
+            Action::SlowConsumer { .. } => "slow_consumer",
+            Action::CrashConsumer { .. } => "crash_consumer",
+            Action::RestartConsumer { .. } => "restart_consumer",
+            Action::AddConsumer { .. } => "add_consumer",
+            Action::RemoveConsumer { .. } => "remove_consumer",
+            Action::TrafficSpike { .. } => "traffic_spike",
+            Action::SetProducerRate { .. } => "set_producer_rate",
+            Action::SetProducerAcks { .. } => "set_producer_acks",
+        }
+    }
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec { latency_ms: 1.0, jitter_ms: 0.0, loss: 0.0 }
+    }
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            unclean_leader_election_enable: false,
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            replica_fetch_backoff_ms: 1_000,
+            broker_heartbeat_interval_ms: 2_000,
+            broker_session_timeout_ms: 9_000,
+            controller_quorum_election_timeout_ms: 1_000,
+            controller_quorum_fetch_timeout_ms: 2_000,
+            log_retention_check_interval_ms: 300_000,
+            auto_leader_rebalance_enable: true,
+            leader_imbalance_check_interval_seconds: 300,
+        }
+    }
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            brokers: 3,
+            controllers: 3,
+            racks: Vec::new(),
+            network: NetworkSpec::default(),
+            config: BrokerConfig::default(),
+        }
+    }
+}
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        TopicConfig {
+            min_insync_replicas: 1,
+            retention_ms: 604_800_000,
+            retention_bytes: -1,
+            cleanup_policy: CleanupPolicy::Delete,
+            segment_bytes: 1_073_741_824,
+            segment_ms: 604_800_000,
+            delete_retention_ms: 86_400_000,
+            min_cleanable_dirty_ratio: 0.5,
+        }
+    }
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            acks: Acks::All,
+            enable_idempotence: true,
+            linger_ms: 5.0,
+            batch_size: 16_384,
+            retries: 2_147_483_647,
+            max_in_flight_requests_per_connection: 5,
+            request_timeout_ms: 30_000,
+            delivery_timeout_ms: 120_000,
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            auto_offset_reset: OffsetReset::Latest,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
+            max_poll_records: 500,
+            fetch_max_wait_ms: 500,
+            request_timeout_ms: 30_000,
+            retry_backoff_ms: 100,
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Placeholder (replaced by the Yew app).
+pub fn start() {}

@@ -1,0 +1,1 @@
+//! One integration-test binary; each module tests one feature through the public API.
