@@ -1,7 +1,17 @@
 //! The simulation engine: plain deterministic Rust. No I/O, no clock, no web crates, no `HashMap`
 //! iteration, one seeded `ChaCha8Rng` passed explicitly, integer virtual time in microseconds.
 
+pub mod actions;
 pub mod bench;
+pub mod checker;
+pub mod cluster;
+pub mod consumer;
+pub mod eventlog;
+pub mod kernel;
+pub mod log;
+pub mod metrics;
+pub mod partitioner;
+pub mod producer;
 pub mod report;
 pub mod sim;
 

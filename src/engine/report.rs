@@ -3,6 +3,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::sim::Sim;
 use crate::scenario::Scenario;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -65,14 +66,75 @@ pub struct PartitionsReport {
 }
 
 impl Report {
-    /// A readable multi-line summary for the terminal.
-    pub fn to_text(&self) -> String {
-        format!("{self:#?}")
+    /// Build the report of a run as it stands.
+    pub fn from_sim(sim: &Sim) -> Report {
+        let m = &sim.metrics;
+        let a = sim.check();
+        let h = &m.e2e;
+        let ms = |us: u64| us as f64 / 1000.0;
+        let latency_ms = if h.is_empty() {
+            Latency::default()
+        } else {
+            Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
+        };
+        let groups = sim
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let (lag_end, now_max) = sim.group_lag(g);
+                let _ = lag_end;
+                let (sum, _) = sim.group_lag(g);
+                (g.id.clone(), GroupReport { lag_max: m.lag_max.get(i).copied().unwrap_or(0).max(now_max), lag_end: sum, rebalances: g.rebalances })
+            })
+            .collect();
+        Report {
+            scenario: sim.scenario.name.clone(),
+            seed: sim.scenario.seed,
+            sim_time_ms: sim.now / 1000,
+            events: sim.events,
+            trace_hash: format!("{:016x}", sim.hash.0),
+            produced: Produced { sent: m.sent, acked: m.acked, failed: m.failed },
+            consumed: Consumed { delivered: m.delivered, unique: sim.checker.unique },
+            anomalies: a,
+            latency_ms,
+            groups,
+            partitions: PartitionsReport { under_replicated_max: m.urp_max.max(sim.under_replicated_count()), offline_ms: m.offline_us_at(sim.now) / 1000 },
+        }
     }
+
+    /// A readable summary for the terminal.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let a = &self.anomalies;
+        s += &format!("scenario   {} (seed {})\n", self.scenario, self.seed);
+        s += &format!("simulated  {:.3} s, {} events, trace hash {}\n", self.sim_time_ms as f64 / 1000.0, self.events, self.trace_hash);
+        s += &format!("produced   {} sent, {} acked, {} failed\n", self.produced.sent, self.produced.acked, self.produced.failed);
+        s += &format!("consumed   {} delivered, {} unique\n", self.consumed.delivered, self.consumed.unique);
+        s += &format!(
+            "latency    mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms (send to processed)\n",
+            self.latency_ms.mean, self.latency_ms.p50, self.latency_ms.p99, self.latency_ms.max
+        );
+        s += &format!(
+            "anomalies  lost acknowledged {}, duplicates {}, order violations {}, unseen {}, HW regressions {}\n",
+            a.lost_acked, a.duplicates, a.order_violations, a.unseen, a.hw_regressions
+        );
+        s += &format!("partitions under-replicated max {}, offline {} ms\n", self.partitions.under_replicated_max, self.partitions.offline_ms);
+        for (name, g) in &self.groups {
+            s += &format!("group      {name}: lag max {}, lag at end {}, rebalances {}\n", g.lag_max, g.lag_end, g.rebalances);
+        }
+        s
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    libm::round(x * 1000.0) / 1000.0
 }
 
 /// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`, and report.
 pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
-    let _ = (scenario, until_ms);
-    unimplemented!("placeholder")
+    let mut sim = Sim::new(scenario);
+    let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
+    sim.run_until(end);
+    Report::from_sim(&sim)
 }

@@ -1,5 +1,159 @@
-//! Placeholder API (replaced by the real engine): the surface the UI and the CLI use.
-use crate::scenario::{Action, Scenario};
+//! `Sim`: the whole simulated system and its event loop. Every change of state happens in `dispatch`,
+//! one `match` over the closed `Event` enum, at an integer virtual time; running in chunks
+//! (`run_until`, `run_events`, `step`) gives exactly the same run as one call, because the clock only
+//! moves to the next event's time and every random draw comes from a seeded per-component generator.
+
+use std::rc::Rc;
+
+use super::checker::Checker;
+use super::cluster::{Broker, ControllerNode, Network, PartitionMeta, Quorum, Replica, TopicState};
+use super::consumer::Group;
+use super::eventlog::EventLog;
+use super::kernel::{rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS};
+use super::log::Batch;
+use super::metrics::Metrics;
+use super::producer::Producer;
+use crate::scenario::{Acks, Action, Scenario};
+
+/// Why a produce or fetch request failed, with Kafka's error names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KafkaError {
+    NotLeaderOrFollower,
+    NotEnoughReplicas,
+    OutOfOrderSequence,
+    RequestTimedOut,
+    NetworkException,
+    OffsetOutOfRange,
+}
+
+impl KafkaError {
+    pub fn name(self) -> &'static str {
+        match self {
+            KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            KafkaError::OutOfOrderSequence => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            KafkaError::RequestTimedOut => "REQUEST_TIMED_OUT",
+            KafkaError::NetworkException => "NETWORK_EXCEPTION",
+            KafkaError::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+        }
+    }
+}
+
+/// A produce request: one batch for one partition (Kafka groups batches per broker; we send one
+/// request per batch and keep `max.in.flight.requests.per.connection` per partition).
+#[derive(Clone, Debug)]
+pub struct ProduceRequest {
+    pub producer: u32,
+    /// The partition's index within the producer's topic.
+    pub part: u32,
+    pub tp: u32,
+    pub broker: u32,
+    pub req_id: u64,
+    pub sent_us: SimTime,
+    pub batch: Batch,
+    pub idempotent: bool,
+    pub acks: Acks,
+}
+
+/// What a leader answers a fetch with.
+#[derive(Clone, Debug)]
+pub enum FetchResult {
+    Records { batches: Vec<Batch>, high_watermark: u64, log_start_offset: u64, upto: u64 },
+    /// KIP-101/KIP-595: the follower's log diverged from the leader's at this offset.
+    Diverging { end_offset: u64 },
+    Error(KafkaError),
+}
+
+/// Everything that can happen. One closed enum, handled by one `match` in `dispatch`.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Timeline { index: u32 },
+    SpikeEnd { producer: u32, token: u64 },
+    MetricsSample,
+    // Producers.
+    ProducerArrival { producer: u32, token: u64 },
+    LingerExpired { producer: u32, part: u32, batch_id: u64 },
+    RetryReady { producer: u32, part: u32 },
+    ProduceArrive(Box<ProduceRequest>),
+    ProduceResponse { producer: u32, part: u32, req_id: u64, result: Result<u64, KafkaError> },
+    // Replication.
+    ReplicaFetch { leader: u32, tp: u32, follower: u32, fetch_offset: u64, last_epoch: u32, session: u64 },
+    ReplicaFetchResponse { follower: u32, tp: u32, session: u64, result: Box<FetchResult> },
+    ReplicaFetchRetry { follower: u32, tp: u32, session: u64 },
+    FetchWaitExpired { broker: u32, tp: u32, token: u64 },
+    // Consumers.
+    ConsumerFetch { broker: u32, tp: u32, group: u32, member: u32, offset: u64, session: u64 },
+    ConsumerFetchResponse { group: u32, member: u32, tp: u32, session: u64, result: Box<FetchResult> },
+    ConsumerFetchRetry { group: u32, member: u32, tp: u32, session: u64 },
+    ConsumerBatchDone { group: u32, member: u32, token: u64 },
+    GroupSessionExpired { group: u32, member: u32, incarnation: u32 },
+    // Brokers and the controller quorum.
+    BrokerHeartbeat { broker: u32, incarnation: u32 },
+    HeartbeatArrive { controller: u32, broker: u32 },
+    BrokerTick { broker: u32, incarnation: u32 },
+    ControllerTick { controller: u32, term: u64 },
+    ControllerElection { attempt: u64 },
+    MetadataArrive { broker: u32, incarnation: u32 },
+    AlterPartition { controller: u32, leader: u32, tp: u32, leader_epoch: u32, partition_epoch: u32, isr: Rc<[u32]> },
+    AlterPartitionResponse { broker: u32, tp: u32, ok: bool, leader_epoch: u32 },
+    RetentionCheck,
+}
+
+impl Event {
+    /// A stable small number per kind, folded into the trace hash.
+    fn kind(&self) -> u64 {
+        match self {
+            Event::Timeline { .. } => 1,
+            Event::SpikeEnd { .. } => 2,
+            Event::MetricsSample => 3,
+            Event::ProducerArrival { .. } => 4,
+            Event::LingerExpired { .. } => 5,
+            Event::RetryReady { .. } => 6,
+            Event::ProduceArrive(_) => 7,
+            Event::ProduceResponse { .. } => 8,
+            Event::ReplicaFetch { .. } => 9,
+            Event::ReplicaFetchResponse { .. } => 10,
+            Event::ReplicaFetchRetry { .. } => 11,
+            Event::FetchWaitExpired { .. } => 12,
+            Event::ConsumerFetch { .. } => 13,
+            Event::ConsumerFetchResponse { .. } => 14,
+            Event::ConsumerFetchRetry { .. } => 15,
+            Event::ConsumerBatchDone { .. } => 16,
+            Event::GroupSessionExpired { .. } => 17,
+            Event::BrokerHeartbeat { .. } => 18,
+            Event::HeartbeatArrive { .. } => 19,
+            Event::BrokerTick { .. } => 20,
+            Event::ControllerTick { .. } => 21,
+            Event::ControllerElection { .. } => 22,
+            Event::MetadataArrive { .. } => 23,
+            Event::AlterPartition { .. } => 24,
+            Event::AlterPartitionResponse { .. } => 25,
+            Event::RetentionCheck => 26,
+        }
+    }
+    /// The main subject (a broker, producer, partition …) folded into the trace hash.
+    fn subject(&self) -> u64 {
+        match self {
+            Event::Timeline { index } => *index as u64,
+            Event::SpikeEnd { producer, .. } | Event::ProducerArrival { producer, .. } => *producer as u64,
+            Event::LingerExpired { producer, part, .. } | Event::RetryReady { producer, part } => ((*producer as u64) << 32) | *part as u64,
+            Event::ProduceArrive(r) => ((r.tp as u64) << 32) | r.batch.base_seq as u64,
+            Event::ProduceResponse { req_id, .. } => *req_id,
+            Event::ReplicaFetch { tp, fetch_offset, .. } => ((*tp as u64) << 40) ^ fetch_offset,
+            Event::ReplicaFetchResponse { tp, follower, .. } | Event::ReplicaFetchRetry { tp, follower, .. } => ((*tp as u64) << 8) | *follower as u64,
+            Event::FetchWaitExpired { token, .. } => *token,
+            Event::ConsumerFetch { tp, offset, .. } => ((*tp as u64) << 40) ^ offset,
+            Event::ConsumerFetchResponse { tp, member, .. } | Event::ConsumerFetchRetry { tp, member, .. } => ((*tp as u64) << 16) | *member as u64,
+            Event::ConsumerBatchDone { token, .. } => *token,
+            Event::GroupSessionExpired { member, .. } => *member as u64,
+            Event::BrokerHeartbeat { broker, .. } | Event::HeartbeatArrive { broker, .. } | Event::BrokerTick { broker, .. } | Event::MetadataArrive { broker, .. } => *broker as u64,
+            Event::ControllerTick { controller, .. } => *controller as u64,
+            Event::ControllerElection { attempt } => *attempt,
+            Event::AlterPartition { tp, .. } | Event::AlterPartitionResponse { tp, .. } => *tp as u64,
+            Event::RetentionCheck | Event::MetricsSample => 0,
+        }
+    }
+}
 
 /// Live figures of a run, cheap to compute every frame.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -17,25 +171,215 @@ pub struct Summary {
     pub offline: u32,
 }
 
+/// The simulated system.
 pub struct Sim {
-    now_us: u64,
-    end_us: u64,
+    pub(crate) scenario: Scenario,
+    pub(crate) now: SimTime,
+    pub(crate) end: SimTime,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) hash: TraceHash,
+    pub(crate) events: u64,
+    pub(crate) rng: SimRng,
+    pub(crate) net: Network,
+    pub(crate) brokers: Vec<Broker>,
+    pub(crate) controllers: Vec<ControllerNode>,
+    pub(crate) quorum: Quorum,
+    pub(crate) topics: Vec<TopicState>,
+    pub(crate) parts: Vec<PartitionMeta>,
+    pub(crate) replicas: Vec<Replica>,
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) checker: Checker,
+    pub(crate) metrics: Metrics,
+    pub(crate) log: EventLog,
+    pub(crate) next_id: u64,
+    /// Brokers crashed and not yet restarted, most recent last (`"broker": "crashed"`).
+    pub(crate) crashed: Vec<u32>,
+    /// Actions applied interactively, with their simulated time (for sharing a run).
+    pub(crate) applied: Vec<(SimTime, Action)>,
 }
 
 impl Sim {
+    /// Build the cluster described by a validated scenario, at time zero.
     pub fn new(scenario: &Scenario) -> Sim {
-        Sim { now_us: 0, end_us: scenario.duration_ms * 1000 }
+        let mut rng = rng_from_seed(scenario.seed);
+        let net_rng = sub_rng(&mut rng);
+        let mut sim = Sim {
+            scenario: scenario.clone(),
+            now: 0,
+            end: scenario.duration_ms.saturating_mul(US_PER_MS),
+            queue: EventQueue::default(),
+            hash: TraceHash::default(),
+            events: 0,
+            net: Network::new(&scenario.cluster, net_rng),
+            rng,
+            brokers: Vec::new(),
+            controllers: Vec::new(),
+            quorum: Quorum::default(),
+            topics: Vec::new(),
+            parts: Vec::new(),
+            replicas: Vec::new(),
+            producers: Vec::new(),
+            groups: Vec::new(),
+            checker: Checker::default(),
+            metrics: Metrics::default(),
+            log: EventLog::default(),
+            next_id: 1,
+            crashed: Vec::new(),
+            applied: Vec::new(),
+        };
+        sim.hash.fold(scenario.seed);
+        sim.build_cluster();
+        sim.build_clients();
+        for (i, entry) in scenario.timeline.iter().enumerate() {
+            sim.queue.push(entry.at_ms.saturating_mul(US_PER_MS), Event::Timeline { index: i as u32 });
+        }
+        sim.metrics.start(&sim.groups, sim.end);
+        sim.queue.push(0, Event::MetricsSample);
+        sim
     }
-    /// Process every event with time <= t_us, then set the clock to t_us.
-    pub fn run_until(&mut self, t_us: u64) {
-        self.now_us = t_us.min(self.end_us);
+
+    pub(crate) fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
     }
+
+    pub(crate) fn at(&mut self, time: SimTime, event: Event) {
+        self.queue.push(time, event);
+    }
+
+    pub fn now_us(&self) -> SimTime {
+        self.now
+    }
+    pub fn end_us(&self) -> SimTime {
+        self.end
+    }
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+    pub fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    pub fn is_finished(&self) -> bool {
+        self.now >= self.end
+    }
+
+    /// Process the next event if it is due no later than the end of the run. Returns false when
+    /// nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        match self.queue.peek_time() {
+            Some(t) if t <= self.end => {
+                let (t, ev) = self.queue.pop().expect("peeked");
+                self.now = t;
+                self.events += 1;
+                self.hash.fold(t);
+                self.hash.fold(ev.kind() << 56 ^ ev.subject());
+                self.dispatch(ev);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Process every event with time <= `t_us` (capped at the end of the run), then move the clock
+    /// to `t_us`.
+    pub fn run_until(&mut self, t_us: SimTime) {
+        let t = t_us.min(self.end);
+        while let Some(next) = self.queue.peek_time() {
+            if next > t {
+                break;
+            }
+            self.step();
+        }
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    /// Run to the end of the scenario.
+    pub fn run(&mut self) {
+        self.run_until(self.end);
+    }
+
     /// Process at most `max_events` events; returns how many ran.
-    pub fn run_events(&mut self, _max_events: u64) -> u64 {
-        0
+    pub fn run_events(&mut self, max_events: u64) -> u64 {
+        let mut n = 0;
+        while n < max_events && self.step() {
+            n += 1;
+        }
+        if n < max_events && self.now < self.end {
+            self.now = self.end;
+        }
+        n
     }
-    pub fn apply(&mut self, _action: Action) {}
+
+    /// Apply an action now (a user's click). Recorded with its time so a run can be shared.
+    pub fn apply(&mut self, action: Action) {
+        self.applied.push((self.now, action.clone()));
+        self.hash.fold(0xac710 ^ self.now);
+        self.apply_action(&action);
+    }
+
+    /// The interactive actions applied so far, with their simulated time.
+    pub fn applied_actions(&self) -> &[(SimTime, Action)] {
+        &self.applied
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Timeline { index } => {
+                let action = self.scenario.timeline[index as usize].action.clone();
+                self.apply_action(&action);
+            }
+            Event::SpikeEnd { producer, token } => self.on_spike_end(producer, token),
+            Event::MetricsSample => self.on_metrics_sample(),
+            Event::ProducerArrival { producer, token } => self.on_producer_arrival(producer, token),
+            Event::LingerExpired { producer, part, batch_id } => self.on_linger_expired(producer, part, batch_id),
+            Event::RetryReady { producer, part } => self.producer_drain(producer, part),
+            Event::ProduceArrive(req) => self.on_produce(*req),
+            Event::ProduceResponse { producer, part, req_id, result } => self.on_produce_response(producer, part, req_id, result),
+            Event::ReplicaFetch { leader, tp, follower, fetch_offset, last_epoch, session } => {
+                self.on_replica_fetch(leader, tp, follower, fetch_offset, last_epoch, session)
+            }
+            Event::ReplicaFetchResponse { follower, tp, session, result } => self.on_replica_fetch_response(follower, tp, session, *result),
+            Event::ReplicaFetchRetry { follower, tp, session } => self.on_replica_fetch_retry(follower, tp, session),
+            Event::FetchWaitExpired { broker, tp, token } => self.on_fetch_wait_expired(broker, tp, token),
+            Event::ConsumerFetch { broker, tp, group, member, offset, session } => self.on_consumer_fetch(broker, tp, group, member, offset, session),
+            Event::ConsumerFetchResponse { group, member, tp, session, result } => self.on_consumer_fetch_response(group, member, tp, session, *result),
+            Event::ConsumerFetchRetry { group, member, tp, session } => self.on_consumer_fetch_retry(group, member, tp, session),
+            Event::ConsumerBatchDone { group, member, token } => self.on_consumer_batch_done(group, member, token),
+            Event::GroupSessionExpired { group, member, incarnation } => self.on_group_session_expired(group, member, incarnation),
+            Event::BrokerHeartbeat { broker, incarnation } => self.on_broker_heartbeat(broker, incarnation),
+            Event::HeartbeatArrive { controller, broker } => self.on_heartbeat_arrive(controller, broker),
+            Event::BrokerTick { broker, incarnation } => self.on_broker_tick(broker, incarnation),
+            Event::ControllerTick { controller, term } => self.on_controller_tick(controller, term),
+            Event::ControllerElection { attempt } => self.on_controller_election(attempt),
+            Event::MetadataArrive { broker, incarnation } => self.on_metadata_arrive(broker, incarnation),
+            Event::AlterPartition { controller, leader, tp, leader_epoch, partition_epoch, isr } => {
+                self.on_alter_partition(controller, leader, tp, leader_epoch, partition_epoch, isr)
+            }
+            Event::AlterPartitionResponse { broker, tp, ok, leader_epoch } => self.on_alter_partition_response(broker, tp, ok, leader_epoch),
+            Event::RetentionCheck => self.on_retention_check(),
+        }
+    }
+
+    /// Live figures for the UI's header and the CLI.
     pub fn summary(&self) -> Summary {
-        Summary { now_us: self.now_us, end_us: self.end_us, ..Default::default() }
+        Summary {
+            now_us: self.now,
+            end_us: self.end,
+            events: self.events,
+            trace_hash: self.hash.0,
+            sent: self.metrics.sent,
+            acked: self.metrics.acked,
+            failed: self.metrics.failed,
+            delivered: self.metrics.delivered,
+            lag_total: self.groups.iter().map(|g| self.group_lag(g).0).sum(),
+            under_replicated: self.under_replicated_count(),
+            offline: self.offline_count(),
+        }
     }
 }

@@ -38,7 +38,8 @@ pub struct NetworkSpec {
     pub latency_ms: f64,
     /// Uniform extra delay in [0, jitter_ms] per message (>= 0). Default 0. Links stay FIFO (TCP).
     pub jitter_ms: f64,
-    /// Probability in [0, 1) that a message is lost. Default 0.
+    /// Probability in [0, 1) that a request or response between a client and a broker is lost (a
+    /// dropped connection; the client times out). Inter-broker traffic is not dropped. Default 0.
     pub loss: f64,
 }
 

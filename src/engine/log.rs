@@ -1,0 +1,300 @@
+//! A partition replica's log: record batches in offset order, split into segments, with the log start
+//! offset, the log end offset (LEO), truncation by leader epoch, retention and compaction. Batches
+//! share their records (`Rc<[Rec]>`) between the leader, its followers and consumers' buffers, the way
+//! Kafka moves batches without re-encoding them: a record costs 24 bytes however many replicas hold it.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::kernel::SimTime;
+
+/// `key` value meaning a null key.
+pub const NULL_KEY: u32 = u32::MAX;
+/// `flags` bit: the value is null (a tombstone).
+pub const FLAG_TOMBSTONE: u32 = 1;
+
+/// One record as stored: who sent it (the id encodes producer and sequence), when, with which key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rec {
+    /// `producer << 40 | record sequence number within that producer`.
+    pub id: u64,
+    /// The producer's send time (the record timestamp, CreateTime), µs.
+    pub ts_us: SimTime,
+    /// Key index within the producer's key space, or `NULL_KEY`.
+    pub key: u32,
+    pub flags: u32,
+}
+
+pub const PRODUCER_SHIFT: u32 = 40;
+
+impl Rec {
+    pub fn producer(&self) -> u32 {
+        (self.id >> PRODUCER_SHIFT) as u32
+    }
+    pub fn seq(&self) -> u64 {
+        self.id & ((1u64 << PRODUCER_SHIFT) - 1)
+    }
+}
+
+/// A record batch as appended by a leader: one epoch, one producer, consecutive offsets (unless
+/// compaction removed some, in which case `offsets` lists the survivors' offsets).
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub base_offset: u64,
+    pub last_offset: u64,
+    pub leader_epoch: u32,
+    /// Producer index and base sequence for idempotence (`u32::MAX` when not idempotent).
+    pub producer: u32,
+    pub base_seq: u32,
+    pub bytes: u32,
+    pub recs: Rc<[Rec]>,
+    pub offsets: Option<Rc<[u64]>>,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+    /// Offset of the i-th record held.
+    #[inline]
+    pub fn offset_at(&self, i: usize) -> u64 {
+        match &self.offsets {
+            None => self.base_offset + i as u64,
+            Some(o) => o[i],
+        }
+    }
+    /// Index of the first record with offset >= `offset`.
+    pub fn index_from(&self, offset: u64) -> usize {
+        match &self.offsets {
+            None => offset.saturating_sub(self.base_offset).min(self.recs.len() as u64) as usize,
+            Some(o) => o.partition_point(|&x| x < offset),
+        }
+    }
+    pub fn max_ts(&self) -> SimTime {
+        self.recs.iter().map(|r| r.ts_us).max().unwrap_or(0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Segment {
+    pub base_offset: u64,
+    pub bytes: u64,
+    pub first_append_us: SimTime,
+    pub max_ts_us: SimTime,
+}
+
+/// One replica's log.
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    pub batches: VecDeque<Batch>,
+    pub segments: VecDeque<Segment>,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+    /// Offset below which compaction has cleaned (the cleaner checkpoint).
+    pub cleaned_upto: u64,
+    /// Records held (after compaction, fewer than LEO - log start).
+    pub records: u64,
+    pub bytes: u64,
+}
+
+impl Log {
+    /// Append a batch whose `base_offset` equals the log end offset; rolls a segment when needed.
+    pub fn append(&mut self, batch: Batch, now: SimTime, segment_bytes: u64, segment_us: SimTime) {
+        debug_assert_eq!(batch.base_offset, self.log_end_offset);
+        let roll = match self.segments.back() {
+            None => true,
+            Some(s) => s.bytes + batch.bytes as u64 > segment_bytes || now.saturating_sub(s.first_append_us) >= segment_us,
+        };
+        if roll {
+            self.segments.push_back(Segment { base_offset: batch.base_offset, bytes: 0, first_append_us: now, max_ts_us: 0 });
+        }
+        let seg = self.segments.back_mut().expect("segment just ensured");
+        seg.bytes += batch.bytes as u64;
+        seg.max_ts_us = seg.max_ts_us.max(batch.max_ts());
+        self.log_end_offset = batch.last_offset + 1;
+        self.records += batch.len() as u64;
+        self.bytes += batch.bytes as u64;
+        self.batches.push_back(batch);
+    }
+
+    /// Index of the first batch whose last offset is >= `offset`.
+    pub fn batch_index(&self, offset: u64) -> usize {
+        self.batches.partition_point(|b| b.last_offset < offset)
+    }
+
+    /// Batches holding offsets in [from, upto), at most `max_records` records (whole batches; the
+    /// first one always, even if larger). The caller clips to [from, upto) when reading records.
+    pub fn read(&self, from: u64, upto: u64, max_records: usize, out: &mut Vec<Batch>) {
+        let mut i = self.batch_index(from);
+        let mut n = 0usize;
+        while i < self.batches.len() {
+            let b = &self.batches[i];
+            if b.base_offset >= upto {
+                break;
+            }
+            n += b.len();
+            out.push(b.clone());
+            if n >= max_records {
+                break;
+            }
+            i += 1;
+        }
+    }
+
+    /// The leader epoch of the last batch, 0 when empty.
+    pub fn last_epoch(&self) -> u32 {
+        self.batches.back().map(|b| b.leader_epoch).unwrap_or(0)
+    }
+
+    /// KIP-101: the end offset of `epoch` in this log: the first offset written in a later epoch, or
+    /// the log end offset if no later epoch wrote anything.
+    pub fn end_offset_for_epoch(&self, epoch: u32) -> u64 {
+        let i = self.batches.partition_point(|b| b.leader_epoch <= epoch);
+        if i < self.batches.len() {
+            self.batches[i].base_offset
+        } else {
+            self.log_end_offset
+        }
+    }
+
+    /// Remove every record at or above `offset`.
+    pub fn truncate_to(&mut self, offset: u64) {
+        if offset >= self.log_end_offset {
+            return;
+        }
+        while let Some(b) = self.batches.back() {
+            if b.base_offset >= offset {
+                let b = self.batches.pop_back().expect("non-empty");
+                self.records -= b.len() as u64;
+                self.bytes -= b.bytes as u64;
+            } else {
+                break;
+            }
+        }
+        if let Some(b) = self.batches.back_mut() {
+            if b.last_offset >= offset {
+                // The divergence point falls inside a batch: keep its prefix.
+                let keep = b.index_from(offset);
+                let per = b.bytes as u64 / b.len().max(1) as u64;
+                let removed = (b.len() - keep) as u64;
+                self.records -= removed;
+                self.bytes -= per * removed;
+                b.bytes -= (per * removed) as u32;
+                b.recs = Rc::from(&b.recs[..keep]);
+                if let Some(o) = &b.offsets {
+                    b.offsets = Some(Rc::from(&o[..keep]));
+                }
+                b.last_offset = offset - 1;
+            }
+        }
+        self.log_end_offset = offset.max(self.log_start_offset);
+        while let Some(s) = self.segments.back() {
+            if s.base_offset >= self.log_end_offset && self.segments.len() > 0 {
+                self.segments.pop_back();
+            } else {
+                break;
+            }
+        }
+        if let Some(s) = self.segments.back_mut() {
+            let base = s.base_offset;
+            s.bytes = self.batches.iter().rev().take_while(|b| b.base_offset >= base).map(|b| b.bytes as u64).sum();
+        }
+        self.cleaned_upto = self.cleaned_upto.min(self.log_end_offset);
+    }
+
+    /// Delete whole segments from the oldest while `expired(segment)` holds, never the active segment
+    /// and never at or above `limit` (the high watermark). Returns the deleted batches.
+    pub fn delete_segments(&mut self, limit: u64, mut expired: impl FnMut(&Segment, u64) -> bool) -> Vec<Batch> {
+        let mut removed = Vec::new();
+        while self.segments.len() > 1 {
+            let next_base = self.segments[1].base_offset;
+            if next_base > limit || !expired(&self.segments[0], self.bytes) {
+                break;
+            }
+            let seg = self.segments.pop_front().expect("len > 1");
+            while let Some(b) = self.batches.front() {
+                if b.last_offset < next_base {
+                    let b = self.batches.pop_front().expect("non-empty");
+                    self.records -= b.len() as u64;
+                    self.bytes -= b.bytes as u64;
+                    removed.push(b);
+                } else {
+                    break;
+                }
+            }
+            let _ = seg;
+            self.log_start_offset = next_base;
+        }
+        removed
+    }
+
+    /// Move the log start offset (a follower following its leader's log start).
+    pub fn advance_start(&mut self, offset: u64) {
+        if offset <= self.log_start_offset {
+            return;
+        }
+        let offset = offset.min(self.log_end_offset);
+        while let Some(b) = self.batches.front() {
+            if b.last_offset < offset {
+                let b = self.batches.pop_front().expect("non-empty");
+                self.records -= b.len() as u64;
+                self.bytes -= b.bytes as u64;
+            } else {
+                break;
+            }
+        }
+        while self.segments.len() > 1 && self.segments[1].base_offset <= offset {
+            self.segments.pop_front();
+        }
+        self.log_start_offset = offset;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(base: u64, n: u64, epoch: u32) -> Batch {
+        let recs: Vec<Rec> = (0..n).map(|i| Rec { id: base + i, ts_us: base + i, key: 0, flags: 0 }).collect();
+        Batch { base_offset: base, last_offset: base + n - 1, leader_epoch: epoch, producer: u32::MAX, base_seq: 0, bytes: (n * 100) as u32, recs: recs.into(), offsets: None }
+    }
+
+    #[test]
+    fn append_read_truncate() {
+        let mut log = Log::default();
+        log.append(batch(0, 3, 0), 0, 1 << 30, u64::MAX);
+        log.append(batch(3, 3, 0), 0, 1 << 30, u64::MAX);
+        log.append(batch(6, 2, 1), 0, 1 << 30, u64::MAX);
+        assert_eq!(log.log_end_offset, 8);
+        assert_eq!(log.end_offset_for_epoch(0), 6);
+        assert_eq!(log.end_offset_for_epoch(1), 8);
+        let mut out = Vec::new();
+        log.read(4, 8, 100, &mut out);
+        assert_eq!(out.len(), 2);
+        log.truncate_to(4);
+        assert_eq!(log.log_end_offset, 4);
+        assert_eq!(log.records, 4);
+        assert_eq!(log.batches.back().unwrap().last_offset, 3);
+        assert_eq!(log.last_epoch(), 0);
+    }
+
+    #[test]
+    fn segments_roll_and_retention_deletes_whole_segments_below_limit() {
+        let mut log = Log::default();
+        for i in 0..10 {
+            log.append(batch(i * 2, 2, 0), i * 10, 400, u64::MAX);
+        }
+        assert_eq!(log.segments.len(), 5);
+        let removed = log.delete_segments(5, |_, _| true);
+        assert_eq!(removed.len(), 2);
+        assert_eq!(log.log_start_offset, 4);
+    }
+
+    #[test]
+    fn record_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<Rec>(), 24);
+    }
+}

@@ -1,0 +1,193 @@
+//! Metrics, named after Kafka's JMX metrics where one exists (`UnderReplicatedPartitions`,
+//! `OfflinePartitionsCount`, `IsrShrinksPerSec`, `FailedProduceRequestsPerSec`, `records-lag-max` …):
+//! counters, HDR histograms of end-to-end and acknowledgement latency, and a bounded time series
+//! sampled at a fixed simulated interval (halved in resolution when it grows past its bound).
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+
+use super::consumer::Group;
+use super::kernel::{SimTime, US_PER_MS};
+use super::sim::{Event, KafkaError, Sim};
+
+const MAX_SAMPLES: usize = 2048;
+
+/// One point of the time series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub t_us: SimTime,
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub delivered: u64,
+    pub under_replicated: u32,
+    pub offline: u32,
+    /// Per group: total lag.
+    pub lag: Vec<u64>,
+    /// End-to-end latency percentiles over the interval ending here, µs.
+    pub p50_us: u64,
+    pub p99_us: u64,
+}
+
+pub struct Metrics {
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub delivered: u64,
+    pub messages_in: u64,
+    pub bytes_in: u64,
+    pub failed_produce_requests: u64,
+    pub isr_shrinks: u64,
+    pub isr_expands: u64,
+    pub leader_elections: u64,
+    pub unclean_elections: u64,
+    pub controller_failovers: u64,
+    pub truncations: u64,
+    pub duplicates_dropped: u64,
+    pub errors: BTreeMap<&'static str, u64>,
+    pub e2e: Histogram<u64>,
+    pub e2e_interval: Histogram<u64>,
+    pub ack: Histogram<u64>,
+    pub samples: Vec<Sample>,
+    pub sample_interval_us: SimTime,
+    pub urp_max: u32,
+    pub offline_us: SimTime,
+    pub offline_since: Option<SimTime>,
+    pub lag_max: Vec<u64>,
+    pub not_enough_replicas_logged: u32,
+    pub failures_logged: u32,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            sent: 0,
+            acked: 0,
+            failed: 0,
+            delivered: 0,
+            messages_in: 0,
+            bytes_in: 0,
+            failed_produce_requests: 0,
+            isr_shrinks: 0,
+            isr_expands: 0,
+            leader_elections: 0,
+            unclean_elections: 0,
+            controller_failovers: 0,
+            truncations: 0,
+            duplicates_dropped: 0,
+            errors: BTreeMap::new(),
+            e2e: histogram(),
+            e2e_interval: histogram(),
+            ack: histogram(),
+            samples: Vec::new(),
+            sample_interval_us: 100 * US_PER_MS,
+            urp_max: 0,
+            offline_us: 0,
+            offline_since: None,
+            lag_max: Vec::new(),
+            not_enough_replicas_logged: 0,
+            failures_logged: 0,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn start(&mut self, groups: &[Group], end: SimTime) {
+        self.lag_max = vec![0; groups.len()];
+        // About 600 points over the run, never finer than 100 ms.
+        self.sample_interval_us = (end / 600).max(100 * US_PER_MS);
+    }
+    #[inline]
+    pub fn e2e_latency(&mut self, us: SimTime) {
+        let v = us.clamp(1, 3_600_000_000);
+        self.e2e.record(v).ok();
+        self.e2e_interval.record(v).ok();
+    }
+    #[inline]
+    pub fn ack_latency(&mut self, us: SimTime) {
+        self.ack.record(us.clamp(1, 3_600_000_000)).ok();
+    }
+    pub fn record_error(&mut self, e: KafkaError) {
+        *self.errors.entry(e.name()).or_insert(0) += 1;
+    }
+    pub fn offline_changed(&mut self, now: SimTime, count: u32) {
+        match (count > 0, self.offline_since) {
+            (true, None) => self.offline_since = Some(now),
+            (false, Some(s)) => {
+                self.offline_us += now - s;
+                self.offline_since = None;
+            }
+            _ => {}
+        }
+    }
+    pub fn urp_changed(&mut self, count: u32) {
+        self.urp_max = self.urp_max.max(count);
+    }
+    /// Time with at least one partition offline, up to `now`.
+    pub fn offline_us_at(&self, now: SimTime) -> SimTime {
+        self.offline_us + self.offline_since.map(|s| now - s).unwrap_or(0)
+    }
+}
+
+impl Sim {
+    pub(crate) fn on_metrics_sample(&mut self) {
+        let urp = self.under_replicated_count();
+        let offline = self.offline_count();
+        let lags: Vec<(u64, u64)> = self.groups.iter().map(|g| self.group_lag(g)).collect();
+        let m = &mut self.metrics;
+        m.urp_max = m.urp_max.max(urp);
+        for (i, (_, max)) in lags.iter().enumerate() {
+            m.lag_max[i] = m.lag_max[i].max(*max);
+        }
+        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { (m.e2e_interval.value_at_quantile(0.5), m.e2e_interval.value_at_quantile(0.99)) };
+        m.e2e_interval.reset();
+        m.samples.push(Sample {
+            t_us: self.now,
+            sent: m.sent,
+            acked: m.acked,
+            failed: m.failed,
+            delivered: m.delivered,
+            under_replicated: urp,
+            offline,
+            lag: lags.iter().map(|l| l.0).collect(),
+            p50_us: p50,
+            p99_us: p99,
+        });
+        if m.samples.len() > MAX_SAMPLES {
+            // Keep every other point and sample half as often from now on.
+            let kept: Vec<Sample> = m.samples.iter().step_by(2).cloned().collect();
+            m.samples = kept;
+            m.sample_interval_us *= 2;
+        }
+        let next = self.now + self.metrics.sample_interval_us;
+        self.at(next, Event::MetricsSample);
+    }
+
+    /// Kafka's JMX metric names with their current values, for the metrics panel.
+    pub fn jmx_metrics(&self) -> Vec<(&'static str, f64)> {
+        let m = &self.metrics;
+        let lag_max = self.groups.iter().map(|g| self.group_lag(g).1).max().unwrap_or(0);
+        let active = if self.quorum.active.is_some() { 1.0 } else { 0.0 };
+        vec![
+            ("kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions", self.under_replicated_count() as f64),
+            ("kafka.controller:type=KafkaController,name=OfflinePartitionsCount", self.offline_count() as f64),
+            ("kafka.controller:type=KafkaController,name=ActiveControllerCount", active),
+            ("kafka.server:type=ReplicaManager,name=IsrShrinksPerSec (count)", m.isr_shrinks as f64),
+            ("kafka.server:type=ReplicaManager,name=IsrExpandsPerSec (count)", m.isr_expands as f64),
+            ("kafka.controller:type=ControllerStats,name=LeaderElectionRateAndTimeMs (count)", m.leader_elections as f64),
+            ("kafka.controller:type=ControllerStats,name=UncleanLeaderElectionsPerSec (count)", m.unclean_elections as f64),
+            ("kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec (count)", m.messages_in as f64),
+            ("kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec (count)", m.bytes_in as f64),
+            ("kafka.server:type=BrokerTopicMetrics,name=FailedProduceRequestsPerSec (count)", m.failed_produce_requests as f64),
+            ("kafka.producer:type=producer-metrics,name=record-send-total", m.sent as f64),
+            ("kafka.producer:type=producer-metrics,name=record-error-total", m.failed as f64),
+            ("kafka.consumer:type=consumer-fetch-manager-metrics,name=records-consumed-total", m.delivered as f64),
+            ("kafka.consumer:type=consumer-fetch-manager-metrics,name=records-lag-max", lag_max as f64),
+        ]
+    }
+}

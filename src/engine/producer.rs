@@ -1,0 +1,409 @@
+//! Producers: arrivals (constant or Poisson), keys (none, uniform, zipf, hot), Kafka's partitioners
+//! (murmur2 for keys, sticky for null keys), the record accumulator (`linger.ms`, `batch.size`),
+//! `acks`, retries with backoff, `max.in.flight.requests.per.connection`, delivery timeouts and the
+//! idempotent producer's sequence numbers. Retries without idempotence reorder and duplicate records
+//! exactly the way Kafka's do: a failed batch goes back to the front of its queue while later batches
+//! already in flight succeed.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::cluster::Node;
+use super::kernel::{below, exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
+use super::log::{Batch, Rec, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
+use super::partitioner::partition_for_key;
+use super::sim::{Event, KafkaError, ProduceRequest, Sim};
+use crate::scenario::{Acks, Arrival, KeySpec, ProducerConfig, ProducerSpec};
+
+/// Per-record overhead Kafka adds in a batch (record headers, varints), for byte accounting.
+const RECORD_OVERHEAD: u32 = 20;
+
+pub struct OpenBatch {
+    pub id: u64,
+    pub recs: Vec<Rec>,
+    pub bytes: u32,
+    pub created: SimTime,
+}
+
+#[derive(Clone)]
+pub struct ProducerBatch {
+    pub id: u64,
+    pub recs: Rc<[Rec]>,
+    pub bytes: u32,
+    pub base_seq: u32,
+    pub created: SimTime,
+    pub attempts: u32,
+    pub req_id: u64,
+}
+
+#[derive(Default)]
+pub struct ProducerPartition {
+    pub open: Option<OpenBatch>,
+    pub queue: VecDeque<ProducerBatch>,
+    pub inflight: Vec<ProducerBatch>,
+    pub next_seq: u32,
+    pub backoff_until: SimTime,
+}
+
+pub struct Producer {
+    pub name: String,
+    pub idx: u32,
+    pub node: u32,
+    pub topic: u32,
+    pub base_rate: f64,
+    pub rate: f64,
+    pub arrival: Arrival,
+    pub cfg: ProducerConfig,
+    pub acks: Acks,
+    pub idempotent: bool,
+    pub rng: SimRng,
+    pub seq: u64,
+    pub token: u64,
+    pub spike_token: u64,
+    pub parts: Vec<ProducerPartition>,
+    /// Partition of each key index (murmur2 of `key-{i}`), computed once.
+    pub key_partition: Vec<u32>,
+    pub keys: KeySpec,
+    /// Cumulative weights for zipf keys.
+    pub zipf_cdf: Vec<f64>,
+    pub sticky: u32,
+    pub sticky_bytes: u32,
+    pub record_bytes: u32,
+    pub tombstone_share: f64,
+}
+
+/// The key string for key index `i`, as every producer names its keys.
+pub fn key_name(i: u32) -> String {
+    format!("key-{i}")
+}
+
+impl Producer {
+    fn next_key(&mut self) -> u32 {
+        match &self.keys {
+            KeySpec::None => NULL_KEY,
+            KeySpec::Uniform { count } => below(&mut self.rng, *count),
+            KeySpec::Zipf { .. } => {
+                let u = unit(&mut self.rng);
+                let i = self.zipf_cdf.partition_point(|&c| c < u);
+                (i as u32).min(self.zipf_cdf.len() as u32 - 1)
+            }
+            KeySpec::Hot { count, hot_share } => {
+                if unit(&mut self.rng) < *hot_share || *count <= 1 {
+                    0
+                } else {
+                    1 + below(&mut self.rng, count - 1)
+                }
+            }
+        }
+    }
+
+    fn interval_us(&mut self) -> SimTime {
+        let mean_us = 1e6 / self.rate.max(1e-9);
+        let t = match self.arrival {
+            Arrival::Constant => libm::round(mean_us) as SimTime,
+            Arrival::Poisson => exp_us(&mut self.rng, mean_us),
+        };
+        t.max(if self.arrival == Arrival::Constant { 1 } else { 0 })
+    }
+}
+
+impl Sim {
+    pub(crate) fn build_clients(&mut self) {
+        let specs: Vec<ProducerSpec> = self.scenario.producers.clone();
+        for (i, spec) in specs.iter().enumerate() {
+            let topic = self.topics.iter().position(|t| t.name == spec.topic).unwrap_or(0) as u32;
+            let nparts = self.topics[topic as usize].parts.len() as u32;
+            let key_count = match &spec.keys {
+                KeySpec::None => 0,
+                KeySpec::Uniform { count } | KeySpec::Zipf { count, .. } | KeySpec::Hot { count, .. } => *count,
+            };
+            let key_partition = (0..key_count).map(|k| partition_for_key(key_name(k).as_bytes(), nparts)).collect();
+            let zipf_cdf = match &spec.keys {
+                KeySpec::Zipf { count, exponent } => {
+                    let w: Vec<f64> = (0..*count).map(|k| 1.0 / libm::pow(k as f64 + 1.0, *exponent)).collect();
+                    let total: f64 = w.iter().sum();
+                    let mut acc = 0.0;
+                    w.iter().map(|x| {
+                        acc += x / total;
+                        acc
+                    }).collect()
+                }
+                _ => Vec::new(),
+            };
+            let mut rng = sub_rng(&mut self.rng);
+            let sticky = below(&mut rng, nparts);
+            let p = Producer {
+                name: spec.name.clone(),
+                idx: i as u32,
+                node: i as u32,
+                topic,
+                base_rate: spec.rate_per_sec,
+                rate: spec.rate_per_sec,
+                arrival: spec.arrival,
+                cfg: spec.config.clone(),
+                acks: spec.config.acks,
+                idempotent: spec.config.enable_idempotence,
+                rng,
+                seq: 0,
+                token: 0,
+                spike_token: 0,
+                parts: (0..nparts).map(|_| ProducerPartition::default()).collect(),
+                key_partition,
+                keys: spec.keys.clone(),
+                zipf_cdf,
+                sticky,
+                sticky_bytes: 0,
+                record_bytes: spec.value_bytes + RECORD_OVERHEAD + if key_count > 0 { 8 } else { 0 },
+                tombstone_share: spec.tombstone_share,
+            };
+            self.producers.push(p);
+            self.checker.add_producer();
+            self.restart_arrivals(i as u32);
+        }
+        self.build_groups();
+    }
+
+    /// (Re)start a producer's arrival process from now, at its current rate.
+    pub(crate) fn restart_arrivals(&mut self, p: u32) {
+        let pr = &mut self.producers[p as usize];
+        pr.token += 1;
+        let token = pr.token;
+        if pr.rate <= 0.0 {
+            return;
+        }
+        let dt = pr.interval_us();
+        self.at(self.now + dt, Event::ProducerArrival { producer: p, token });
+    }
+
+    pub(crate) fn on_producer_arrival(&mut self, p: u32, token: u64) {
+        if self.producers[p as usize].token != token {
+            return;
+        }
+        let now = self.now;
+        let pr = &mut self.producers[p as usize];
+        let key = pr.next_key();
+        let part = if key == NULL_KEY {
+            // Sticky partitioner (KIP-794): stay on one partition until about batch.size bytes went there.
+            if pr.sticky_bytes >= pr.cfg.batch_size {
+                pr.sticky_bytes = 0;
+                let n = pr.parts.len() as u32;
+                pr.sticky = below(&mut pr.rng, n);
+            }
+            pr.sticky_bytes += pr.record_bytes;
+            pr.sticky
+        } else {
+            pr.key_partition[key as usize]
+        };
+        let tomb = pr.tombstone_share > 0.0 && key != NULL_KEY && unit(&mut pr.rng) < pr.tombstone_share;
+        let id = ((p as u64) << PRODUCER_SHIFT) | pr.seq;
+        pr.seq += 1;
+        let rec = Rec { id, ts_us: now, key, flags: if tomb { FLAG_TOMBSTONE } else { 0 } };
+        let bytes = pr.record_bytes;
+        let batch_size = pr.cfg.batch_size;
+        let linger = ms_to_us(pr.cfg.linger_ms);
+        let dt = pr.interval_us();
+        let pp = &mut pr.parts[part as usize];
+        let mut new_batch = None;
+        if pp.open.is_none() {
+            let id = self.next_id + 1;
+            self.next_id += 1;
+            pp.open = Some(OpenBatch { id, recs: Vec::with_capacity(16), bytes: 0, created: now });
+            new_batch = Some(id);
+        }
+        let ob = pp.open.as_mut().expect("just ensured");
+        ob.recs.push(rec);
+        ob.bytes += bytes;
+        let full = ob.bytes >= batch_size;
+        self.checker.on_send(id);
+        self.metrics.sent += 1;
+        self.at(now + dt, Event::ProducerArrival { producer: p, token });
+        if let (Some(batch_id), true) = (new_batch, linger > 0) {
+            self.at(now + linger, Event::LingerExpired { producer: p, part, batch_id });
+        }
+        if full || linger == 0 {
+            self.producer_drain(p, part);
+        }
+    }
+
+    pub(crate) fn on_linger_expired(&mut self, p: u32, part: u32, batch_id: u64) {
+        let open = &self.producers[p as usize].parts[part as usize].open;
+        if open.as_ref().is_some_and(|b| b.id == batch_id) {
+            self.producer_drain(p, part);
+        }
+    }
+
+    fn close_open_batch(&mut self, p: u32, part: u32) {
+        let pr = &mut self.producers[p as usize];
+        let idempotent = pr.idempotent;
+        let pp = &mut pr.parts[part as usize];
+        let Some(ob) = pp.open.take() else { return };
+        let n = ob.recs.len() as u32;
+        let base_seq = if idempotent {
+            let s = pp.next_seq;
+            pp.next_seq = pp.next_seq.wrapping_add(n);
+            s
+        } else {
+            0
+        };
+        pp.queue.push_back(ProducerBatch { id: ob.id, recs: ob.recs.into(), bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 });
+    }
+
+    /// The sender: move ready batches into flight while the in-flight limit and backoff allow.
+    pub(crate) fn producer_drain(&mut self, p: u32, part: u32) {
+        loop {
+            let now = self.now;
+            let pr = &self.producers[p as usize];
+            let max_inflight = pr.cfg.max_in_flight_requests_per_connection as usize;
+            let linger = ms_to_us(pr.cfg.linger_ms);
+            let batch_size = pr.cfg.batch_size;
+            let pp = &pr.parts[part as usize];
+            if pp.inflight.len() >= max_inflight || now < pp.backoff_until {
+                return;
+            }
+            if pp.queue.is_empty() {
+                match &pp.open {
+                    Some(ob) if ob.bytes >= batch_size || now >= ob.created + linger => self.close_open_batch(p, part),
+                    _ => return,
+                }
+            }
+            self.send_batch(p, part);
+        }
+    }
+
+    fn send_batch(&mut self, p: u32, part: u32) {
+        let now = self.now;
+        let topic = self.producers[p as usize].topic;
+        let tp = self.topics[topic as usize].parts[part as usize];
+        let leader = self.parts[tp as usize].leader;
+        let pr = &mut self.producers[p as usize];
+        let delivery_timeout = pr.cfg.delivery_timeout_ms * US_PER_MS;
+        let backoff = pr.cfg.retry_backoff_ms * US_PER_MS;
+        let pp = &mut pr.parts[part as usize];
+        let Some(mut batch) = pp.queue.pop_front() else { return };
+        if now.saturating_sub(batch.created) > delivery_timeout {
+            self.fail_batch(p, &batch, "delivery.timeout.ms expired");
+            return;
+        }
+        let Some(leader) = leader else {
+            // No leader known: wait for a metadata refresh.
+            pp.queue.push_front(batch);
+            pp.backoff_until = now + backoff;
+            self.at(now + backoff, Event::RetryReady { producer: p, part });
+            return;
+        };
+        self.next_id += 1;
+        let req_id = self.next_id;
+        batch.req_id = req_id;
+        let acks = pr.acks;
+        let idempotent = pr.idempotent;
+        let node = pr.node;
+        let request_timeout = pr.cfg.request_timeout_ms * US_PER_MS;
+        let req = ProduceRequest {
+            producer: p,
+            part,
+            tp,
+            broker: leader,
+            req_id,
+            sent_us: now,
+            batch: Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, recs: batch.recs.clone(), offsets: None },
+            idempotent,
+            acks,
+        };
+        if acks == Acks::Zero {
+            // Fire and forget: the send callback succeeds at once.
+            for r in batch.recs.iter() {
+                self.checker.on_ack(r.id);
+            }
+            self.metrics.acked += batch.recs.len() as u64;
+        } else {
+            pp.inflight.push(batch);
+        }
+        let lat = self.net.latency_us;
+        if !self.brokers[leader as usize].up {
+            if acks != Acks::Zero {
+                self.at(now + 2 * lat, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::NetworkException) });
+            }
+            return;
+        }
+        match self.net.transit(now, Node::Client(node), Node::Broker(leader)) {
+            Some(t) => self.at(t, Event::ProduceArrive(Box::new(req))),
+            None => {
+                if acks != Acks::Zero {
+                    self.at(now + request_timeout, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::RequestTimedOut) });
+                }
+            }
+        }
+    }
+
+    fn fail_batch(&mut self, p: u32, batch: &ProducerBatch, why: &str) {
+        for r in batch.recs.iter() {
+            self.checker.on_fail(r.id);
+        }
+        self.metrics.failed += batch.recs.len() as u64;
+        if self.metrics.failures_logged < 20 {
+            self.metrics.failures_logged += 1;
+            let name = self.producers[p as usize].name.clone();
+            self.log.push(self.now, "produce", format!("Producer {name} gave up on a batch of {} records: {why}.", batch.recs.len()));
+        }
+    }
+
+    pub(crate) fn on_produce_response(&mut self, p: u32, part: u32, req_id: u64, result: Result<u64, KafkaError>) {
+        let now = self.now;
+        let pr = &mut self.producers[p as usize];
+        let pp = &mut pr.parts[part as usize];
+        let Some(pos) = pp.inflight.iter().position(|b| b.req_id == req_id) else { return };
+        let mut batch = pp.inflight.remove(pos);
+        match result {
+            Ok(_) => {
+                for r in batch.recs.iter() {
+                    self.checker.on_ack(r.id);
+                    self.metrics.ack_latency(now - r.ts_us);
+                }
+                self.metrics.acked += batch.recs.len() as u64;
+            }
+            Err(e) => {
+                self.metrics.record_error(e);
+                batch.attempts += 1;
+                let delivery_timeout = pr.cfg.delivery_timeout_ms * US_PER_MS;
+                let backoff = pr.cfg.retry_backoff_ms * US_PER_MS;
+                if batch.attempts > pr.cfg.retries || now.saturating_sub(batch.created) > delivery_timeout {
+                    let why = if batch.attempts > pr.cfg.retries { format!("{} after {} retries", e.name(), pr.cfg.retries) } else { format!("{} and delivery.timeout.ms expired", e.name()) };
+                    self.fail_batch(p, &batch, &why);
+                } else {
+                    if pr.idempotent {
+                        // Retries go out in sequence order, so the broker sees no gap.
+                        let at = pp.queue.iter().position(|b| b.base_seq > batch.base_seq).unwrap_or(pp.queue.len());
+                        pp.queue.insert(at, batch);
+                    } else {
+                        pp.queue.push_front(batch);
+                    }
+                    pp.backoff_until = now + backoff;
+                    self.at(now + backoff, Event::RetryReady { producer: p, part });
+                }
+            }
+        }
+        self.producer_drain(p, part);
+    }
+
+    pub(crate) fn traffic_spike(&mut self, p: u32, factor: f64, duration_us: SimTime) {
+        let pr = &mut self.producers[p as usize];
+        pr.rate = pr.base_rate * factor;
+        pr.spike_token += 1;
+        let token = pr.spike_token;
+        let name = pr.name.clone();
+        self.log.push(self.now, "action", format!("Traffic spike: producer {name} sends {factor}× its rate for {:.1} s.", duration_us as f64 / 1e6));
+        self.at(self.now + duration_us, Event::SpikeEnd { producer: p, token });
+        self.restart_arrivals(p);
+    }
+
+    pub(crate) fn on_spike_end(&mut self, p: u32, token: u64) {
+        let pr = &mut self.producers[p as usize];
+        if pr.spike_token != token {
+            return;
+        }
+        pr.rate = pr.base_rate;
+        let name = pr.name.clone();
+        self.log.push(self.now, "action", format!("Traffic spike of producer {name} ended."));
+        self.restart_arrivals(p);
+    }
+}
