@@ -1,4 +1,7 @@
 //! One integration-test binary; each module tests one feature through the public API.
 
-mod support;
+mod determinism;
 mod replication;
+mod support;
+mod swarm;
+mod timing;

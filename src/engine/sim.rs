@@ -383,3 +383,29 @@ impl Sim {
         }
     }
 }
+
+impl Sim {
+    /// A plain-text dump of partitions and group positions, for debugging a run.
+    pub fn debug_state(&self) -> String {
+        let mut s = String::new();
+        for (tp, m) in self.parts.iter().enumerate() {
+            s += &format!("{} leader {:?} epoch {} isr {:?}\n", self.tp_name(tp as u32), m.leader, m.leader_epoch, m.isr);
+            for &b in &m.replicas {
+                let r = &self.replicas[self.replica_of(tp as u32, b).unwrap()];
+                s += &format!("   b{b} up={} leader={} known_leader={:?} e{} leo {} hw {} session {} parked {}\n", self.brokers[b as usize].up, r.is_leader, r.leader, r.leader_epoch, r.log.log_end_offset, r.high_watermark, r.session, r.parked.len());
+            }
+        }
+        for g in &self.groups {
+            for (pi, &tp) in g.parts.iter().enumerate() {
+                let o = g.owner[pi];
+                let st = o.map(|o| &g.members[o as usize].state[pi]);
+                s += &format!("group {} {} owner {:?} committed {:?} pos {:?} fetching {:?} buffered {:?} busy {:?}\n", g.id, self.tp_name(tp), o, g.committed[pi], st.map(|x| x.position), st.map(|x| x.fetching), st.map(|x| x.buffer.len()), o.map(|o| g.members[o as usize].busy));
+            }
+        }
+        s += &format!("controller {:?} fenced {:?}\n", self.quorum.active, self.quorum.fenced);
+        for l in self.log.lines.iter().rev().take(15).collect::<Vec<_>>().into_iter().rev() {
+            s += &format!("{:>10} {}\n", l.t_us / 1000, l.text);
+        }
+        s
+    }
+}
