@@ -2,7 +2,6 @@
 //! iteration, one seeded `ChaCha8Rng` passed explicitly, integer virtual time in microseconds.
 
 pub mod actions;
-pub mod bench;
 pub mod checker;
 pub mod cluster;
 pub mod consumer;

@@ -409,3 +409,31 @@ impl Sim {
         s
     }
 }
+
+/// Memory held by the logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Storage {
+    /// Distinct records retained (each counted once however many replicas hold it).
+    pub records: u64,
+    /// Bytes of log memory: record data (shared between replicas) plus every replica's batch headers.
+    pub bytes: u64,
+}
+
+impl Sim {
+    pub fn storage(&self) -> Storage {
+        use super::log::{Batch, Rec};
+        let mut st = Storage::default();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &self.replicas {
+            st.bytes += (r.log.batches.len() * std::mem::size_of::<Batch>()) as u64;
+            for b in &r.log.batches {
+                // Replicas share a batch's records; count each allocation once.
+                if seen.insert(b.recs.as_ptr() as usize) {
+                    st.records += b.recs.len() as u64;
+                    st.bytes += (b.recs.len() * std::mem::size_of::<Rec>() + 16) as u64;
+                }
+            }
+        }
+        st
+    }
+}
