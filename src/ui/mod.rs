@@ -1,2 +1,15 @@
-//! Placeholder (replaced by the Yew app).
-pub fn start() {}
+//! The browser app (wasm32 only): a thin Yew shell over the engine. `store` holds the one `Reducible`
+//! store and its closed `Action` enum; `hooks` reaches it (`use_sim`) and owns the frame timer
+//! (`use_frames`); `app` renders the top bar and the live figures. The UI sends intents and reads the
+//! engine's `Summary`; it never changes the simulation in any other way.
+
+mod app;
+mod hooks;
+mod store;
+
+/// Mount the app on `<body>`; panics are reported on the browser console.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    yew::set_custom_panic_hook(Box::new(console_error_panic_hook::hook));
+    yew::Renderer::<app::App>::new().render();
+}

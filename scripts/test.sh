@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test Streamlab has, in order, stopping at the first failure: installs what is missing
+# (scripts/setup.sh), runs all Rust tests (cargo test), builds the web app for release (trunk build
+# --release into dist/), prints the size of the wasm, then runs the end-to-end tests in headless Chromium
+# against dist/ (node --test in tests/e2e).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "cargo test"
+cargo test
+
+step "trunk build --release"
+trunk build --release
+
+wasm="$(ls dist/*.wasm 2>/dev/null | head -n 1 || true)"
+[ -n "$wasm" ] || { echo "test: no .wasm in dist/ after trunk build" >&2; exit 1; }
+raw=$(wc -c <"$wasm")
+gz=$(gzip -9 -c "$wasm" | wc -c)
+printf 'wasm size: %s: %d bytes raw, %d bytes gzipped (-9)\n' "$wasm" "$raw" "$gz"
+
+step "end-to-end tests (tests/e2e, headless Chromium)"
+cd tests/e2e
+node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs

@@ -1,0 +1,227 @@
+//! The page: `App` owns the store and the frame timer and provides the store to `TopBar` (scenario,
+//! seed, transport controls, speed) and `Figures` (the live summary of the run). Every control has an
+//! accessible name and every figure a `data-testid`, which the end-to-end tests rely on. A scenario file
+//! that does not parse shows its errors in the page; a build without built-in scenarios says so.
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::hooks::{use_frames, use_sim, SimContext};
+use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
+
+#[component]
+pub fn App() -> Html {
+    let store = use_reducer(Store::new);
+    use_frames(store.playing, store.dispatcher());
+    html! {
+        <ContextProvider<SimContext> context={store}>
+            <div class="app">
+                <TopBar />
+                <main>
+                    <Messages />
+                    <Figures />
+                </main>
+            </div>
+        </ContextProvider<SimContext>>
+    }
+}
+
+#[component]
+fn TopBar() -> Html {
+    let sim = use_sim();
+    let names = Store::scenario_names();
+    let has_sim = sim.has_sim();
+
+    let on_scenario = {
+        let sim = sim.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(index) = e.target_unchecked_into::<HtmlSelectElement>().value().parse::<usize>() {
+                sim.select_scenario(index);
+            }
+        })
+    };
+    let on_seed = {
+        let sim = sim.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            match input.value().trim().parse::<u64>() {
+                Ok(seed) => sim.set_seed(seed),
+                // Not a seed: put the current one back rather than keep text that means nothing.
+                Err(_) => input.set_value(&sim.seed.to_string()),
+            }
+        })
+    };
+    let on_play_pause = {
+        let sim = sim.clone();
+        Callback::from(move |_: MouseEvent| if sim.playing { sim.pause() } else { sim.play() })
+    };
+    let on_step = {
+        let sim = sim.clone();
+        Callback::from(move |_: MouseEvent| sim.step())
+    };
+    let on_reset = {
+        let sim = sim.clone();
+        Callback::from(move |_: MouseEvent| sim.reset())
+    };
+    let on_speed = {
+        let sim = sim.clone();
+        Callback::from(move |e: Event| {
+            if let Some(speed) = Speed::from_key(&e.target_unchecked_into::<HtmlSelectElement>().value()) {
+                sim.set_speed(speed);
+            }
+        })
+    };
+
+    let scenario_picker = if names.is_empty() {
+        html! {
+            <select id="scenario" disabled=true>
+                <option>{ "no scenarios" }</option>
+            </select>
+        }
+    } else {
+        html! {
+            <select id="scenario" onchange={on_scenario}>
+                { for names.iter().enumerate().map(|(i, name)| html! {
+                    <option value={i.to_string()} selected={sim.selected == Some(i)}>{ *name }</option>
+                }) }
+            </select>
+        }
+    };
+
+    html! {
+        <header class="topbar">
+            <span class="brand">{ "Streamlab" }</span>
+            <label class="field" for="scenario">{ "Scenario" }</label>
+            { scenario_picker }
+            <label class="field" for="seed">{ "Seed" }</label>
+            <input id="seed" type="number" min="0" step="1" inputmode="numeric"
+                value={sim.seed.to_string()} onchange={on_seed} disabled={!has_sim} />
+            <span class="controls" role="group" aria-label="Playback">
+                <button class="primary" onclick={on_play_pause}
+                    disabled={!has_sim || (sim.finished() && !sim.playing)}
+                    aria-pressed={if sim.playing { "true" } else { "false" }}>
+                    { if sim.playing { "Pause" } else { "Play" } }
+                </button>
+                <button onclick={on_step} disabled={!has_sim || sim.finished()}
+                    title="Advance 100 ms of simulated time">{ "Step" }</button>
+                <button onclick={on_reset} disabled={!has_sim}
+                    title="Back to t = 0 with the same seed">{ "Reset" }</button>
+            </span>
+            <label class="field" for="speed">{ "Speed" }</label>
+            <select id="speed" onchange={on_speed}>
+                { for Speed::ALL.iter().map(|s| html! {
+                    <option value={s.key()} selected={sim.speed == *s}>{ s.label() }</option>
+                }) }
+            </select>
+        </header>
+    }
+}
+
+/// Notices above the figures: no scenarios in this build, or the errors of the selected file.
+#[component]
+fn Messages() -> Html {
+    let sim = use_sim();
+    if sim.selected.is_none() {
+        return html! {
+            <section class="panel notice" role="status">
+                { "This build has no built-in scenarios yet, so there is nothing to run." }
+            </section>
+        };
+    }
+    if !sim.errors.is_empty() {
+        let stem = sim.selected.and_then(|i| Store::scenario_names().get(i).copied()).unwrap_or("?");
+        return html! {
+            <section class="panel errors" role="alert" data-testid="scenario-errors">
+                <strong>{ format!("The scenario “{stem}” cannot be loaded:") }</strong>
+                <ul>{ for sim.errors.iter().map(|e| html! { <li>{ e.clone() }</li> }) }</ul>
+            </section>
+        };
+    }
+    match sim.scenario() {
+        Some(scenario) => html! {
+            <section class="panel">
+                <h2>{ scenario.name.clone() }</h2>
+                if !scenario.description.is_empty() { <p>{ scenario.description.clone() }</p> }
+            </section>
+        },
+        None => html! {},
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FigureProps {
+    label: AttrValue,
+    testid: AttrValue,
+    value: AttrValue,
+    #[prop_or_default]
+    tone: Option<&'static str>,
+    #[prop_or_default]
+    title: Option<AttrValue>,
+    /// Takes two grid columns (the trace hash).
+    #[prop_or_default]
+    wide: bool,
+}
+
+#[component]
+fn Figure(props: &FigureProps) -> Html {
+    html! {
+        <div class={classes!("figure", props.tone, props.wide.then_some("wide"))} title={props.title.clone()}>
+            <dt>{ props.label.clone() }</dt>
+            <dd data-testid={props.testid.clone()}>{ props.value.clone() }</dd>
+        </div>
+    }
+}
+
+/// The live figures of the run, read from the engine's `Summary`.
+#[component]
+fn Figures() -> Html {
+    let sim = use_sim();
+    let s = &sim.summary;
+    let status = if !sim.has_sim() {
+        "No simulation loaded.".to_string()
+    } else if sim.finished() {
+        "Finished: the scenario's end was reached. Reset to run it again.".to_string()
+    } else if sim.playing {
+        format!("Playing at {}.", sim.speed.label())
+    } else {
+        "Paused.".to_string()
+    };
+    let urp_tone = (s.under_replicated > 0).then_some("warn");
+    let offline_tone = (s.offline > 0).then_some("danger");
+    let failed_tone = (s.failed > 0).then_some("danger");
+    let count = |n: u64| AttrValue::from(format_count(n));
+    html! {
+        <section class="panel" aria-labelledby="figures-title">
+            <h2 id="figures-title">{ "Live figures" }</h2>
+            <p class="clock">
+                <span data-testid="sim-time">{ format_sim_time(s.now_us) }</span>
+                if sim.has_sim() {
+                    <span class="end">{ format!(" of {}", &format_sim_time(s.end_us)[4..]) }</span>
+                }
+            </p>
+            <dl class="figures">
+                <Figure label="Produced" testid="produced" value={count(s.sent)}
+                    title="Records the producers sent" />
+                <Figure label="Acked" testid="acked" value={count(s.acked)}
+                    title="Records acknowledged to the producers (per their acks setting)" />
+                <Figure label="Failed" testid="failed" value={count(s.failed)} tone={failed_tone}
+                    title="Records whose produce request failed for good" />
+                <Figure label="Consumed" testid="consumed" value={count(s.delivered)}
+                    title="Records delivered to consumer group members" />
+                <Figure label="Total lag" testid="lag" value={count(s.lag_total)}
+                    title="Sum over groups and partitions of log end offset minus committed offset" />
+                <Figure label={if s.under_replicated > 0 { "⚠ Under-replicated" } else { "Under-replicated" }}
+                    testid="under-replicated" value={count(s.under_replicated.into())} tone={urp_tone}
+                    title="Partitions whose ISR is smaller than their replica set" />
+                <Figure label={if s.offline > 0 { "✕ Offline" } else { "Offline" }}
+                    testid="offline" value={count(s.offline.into())} tone={offline_tone}
+                    title="Partitions without a leader" />
+                <Figure label="Events" testid="events" value={count(s.events)}
+                    title="Engine events processed so far" />
+                <Figure label="Trace hash" testid="trace-hash" value={format_hash(s.trace_hash)} wide=true
+                    title="Hash of every event so far: equal hashes mean identical runs" />
+            </dl>
+            <p class="status" role="status" data-testid="status">{ status }</p>
+        </section>
+    }
+}

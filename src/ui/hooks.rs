@@ -1,0 +1,77 @@
+//! The app's hooks: `use_sim()` reaches the store from any component and offers intent methods
+//! (`play`, `pause`, `step` …) instead of raw dispatch; `use_frames()` owns the timer that drives the
+//! simulation while it plays, and cancels it on pause and on unmount (dropping a gloo `Interval` clears it).
+
+use std::ops::Deref;
+
+use gloo::timers::callback::Interval;
+use yew::prelude::*;
+
+use super::store::{Action, Speed, Store};
+
+/// The store as components see it through the context.
+pub type SimContext = UseReducerHandle<Store>;
+
+/// Wall-clock period of the frame timer: about one display frame.
+const FRAME_MS: u32 = 16;
+
+/// The store plus the intents a user can express.
+#[derive(Clone, PartialEq)]
+pub struct SimHandle {
+    store: SimContext,
+}
+
+impl Deref for SimHandle {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl SimHandle {
+    pub fn play(&self) {
+        self.store.dispatch(Action::Play);
+    }
+    pub fn pause(&self) {
+        self.store.dispatch(Action::Pause);
+    }
+    pub fn step(&self) {
+        self.store.dispatch(Action::Step);
+    }
+    pub fn reset(&self) {
+        self.store.dispatch(Action::Reset);
+    }
+    pub fn set_speed(&self, speed: Speed) {
+        self.store.dispatch(Action::SetSpeed(speed));
+    }
+    pub fn select_scenario(&self, index: usize) {
+        self.store.dispatch(Action::SelectScenario(index));
+    }
+    pub fn set_seed(&self, seed: u64) {
+        self.store.dispatch(Action::SetSeed(seed));
+    }
+}
+
+/// The store provided by the nearest `ContextProvider<SimContext>`.
+#[hook]
+pub fn use_sim() -> SimHandle {
+    let store = use_context::<SimContext>().expect("use_sim() needs a ContextProvider<SimContext> above it");
+    SimHandle { store }
+}
+
+/// While `playing`, dispatch `Action::Frame` with `performance.now()` every `FRAME_MS`; the store
+/// bounds the work each frame does.
+#[hook]
+pub fn use_frames(playing: bool, dispatcher: UseReducerDispatcher<Store>) {
+    use_effect_with(playing, move |&playing| {
+        let interval = playing.then(|| {
+            Interval::new(FRAME_MS, move || dispatcher.dispatch(Action::Frame { wall_ms: wall_now_ms() }))
+        });
+        move || drop(interval)
+    });
+}
+
+/// Milliseconds from the page's time origin; only the UI shell reads a clock, never the engine.
+fn wall_now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}

@@ -1,0 +1,343 @@
+//! The app's one store: which built-in scenario is loaded, with which seed, the running `Sim`, its
+//! latest `Summary`, and the transport state (playing, speed). Every change goes through the closed
+//! `Action` enum and `Store::reduce`. The store never reads a clock: the frame hook passes the wall time
+//! in `Action::Frame`, and each frame does a bounded amount of engine work (`MAX_EVENTS_PER_FRAME`), so
+//! the page stays responsive at any speed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::engine::{Sim, Summary};
+use crate::scenario::builtin::BUILTIN;
+use crate::scenario::{parse_scenario, Scenario};
+
+/// What the Step button advances: 100 ms of simulated time.
+pub const STEP_US: u64 = 100_000;
+/// The most engine events one animation frame may process, at any speed.
+pub const MAX_EVENTS_PER_FRAME: u64 = 20_000;
+/// The longest wall-clock gap one frame accounts for: a tab coming back from the background resumes
+/// where it was instead of catching up in one long frame.
+pub const MAX_FRAME_WALL_MS: f64 = 100.0;
+/// A speed-scaled frame advances simulated time in at most this many slices, checking the event budget
+/// after each one.
+const SLICES_PER_FRAME: u64 = 32;
+
+/// How fast simulated time runs against wall time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speed {
+    X1,
+    X10,
+    X100,
+    /// As many events as the per-frame budget allows.
+    Max,
+}
+
+impl Speed {
+    pub const ALL: [Speed; 4] = [Speed::X1, Speed::X10, Speed::X100, Speed::Max];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Speed::X1 => "1×",
+            Speed::X10 => "10×",
+            Speed::X100 => "100×",
+            Speed::Max => "max",
+        }
+    }
+
+    /// The value of the speed `<select>` option.
+    pub fn key(self) -> &'static str {
+        match self {
+            Speed::X1 => "1",
+            Speed::X10 => "10",
+            Speed::X100 => "100",
+            Speed::Max => "max",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Speed> {
+        Speed::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Simulated microseconds per wall-clock millisecond; `None` for `Max`.
+    fn sim_us_per_wall_ms(self) -> Option<f64> {
+        match self {
+            Speed::X1 => Some(1_000.0),
+            Speed::X10 => Some(10_000.0),
+            Speed::X100 => Some(100_000.0),
+            Speed::Max => None,
+        }
+    }
+}
+
+/// Everything that can happen to the store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Load `BUILTIN[index]` with its own seed, paused at t = 0.
+    SelectScenario(usize),
+    /// Restart the loaded scenario with this seed, paused at t = 0.
+    SetSeed(u64),
+    Play,
+    Pause,
+    /// Pause and advance `STEP_US` of simulated time.
+    Step,
+    SetSpeed(Speed),
+    /// Restart the loaded scenario with the current seed, paused at t = 0.
+    Reset,
+    /// One tick of the frame hook, with the wall time in milliseconds (`performance.now()`).
+    Frame { wall_ms: f64 },
+}
+
+/// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
+#[derive(Clone)]
+pub struct Store {
+    /// Index into `BUILTIN`; `None` when the build has no built-in scenario.
+    pub selected: Option<usize>,
+    pub seed: u64,
+    /// The loaded scenario as parsed (its own seed), when it parsed.
+    scenario: Option<Rc<Scenario>>,
+    /// Every error of the selected scenario file, as `path: message`.
+    pub errors: Rc<Vec<String>>,
+    sim: Option<Rc<RefCell<Sim>>>,
+    pub summary: Summary,
+    pub playing: bool,
+    pub speed: Speed,
+    /// Wall time of the previous frame while playing.
+    last_wall_ms: Option<f64>,
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        self.selected == other.selected
+            && self.seed == other.seed
+            && Rc::ptr_eq(&self.errors, &other.errors)
+            && self.summary == other.summary
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && match (&self.sim, &other.sim) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    /// The first built-in scenario, loaded and paused; an empty store when there is none.
+    pub fn new() -> Store {
+        let empty = Store {
+            selected: None,
+            seed: 0,
+            scenario: None,
+            errors: Rc::new(Vec::new()),
+            sim: None,
+            summary: Summary::default(),
+            playing: false,
+            speed: Speed::X1,
+            last_wall_ms: None,
+        };
+        if BUILTIN.is_empty() {
+            empty
+        } else {
+            empty.select(0)
+        }
+    }
+
+    /// (stem, display name) of every built-in scenario, in file order.
+    pub fn scenario_names() -> Vec<&'static str> {
+        BUILTIN.iter().map(|(stem, _)| *stem).collect()
+    }
+
+    pub fn scenario(&self) -> Option<&Scenario> {
+        self.scenario.as_deref()
+    }
+
+    pub fn has_sim(&self) -> bool {
+        self.sim.is_some()
+    }
+
+    /// True once simulated time has reached the scenario's end.
+    pub fn finished(&self) -> bool {
+        self.sim.is_some() && self.summary.now_us >= self.summary.end_us
+    }
+
+    fn select(mut self, index: usize) -> Store {
+        self.selected = Some(index);
+        self.playing = false;
+        self.last_wall_ms = None;
+        match BUILTIN.get(index).map(|(_, json)| parse_scenario(json)) {
+            Some(Ok(scenario)) => {
+                self.seed = scenario.seed;
+                self.scenario = Some(Rc::new(scenario));
+                self.errors = Rc::new(Vec::new());
+                self.restart()
+            }
+            Some(Err(errors)) => {
+                self.scenario = None;
+                self.sim = None;
+                self.summary = Summary::default();
+                self.errors = Rc::new(errors.iter().map(|e| e.to_string()).collect());
+                self
+            }
+            None => {
+                self.scenario = None;
+                self.sim = None;
+                self.summary = Summary::default();
+                self.errors = Rc::new(vec![format!("no built-in scenario number {index}")]);
+                self
+            }
+        }
+    }
+
+    /// A fresh `Sim` of the loaded scenario with the current seed, paused at t = 0.
+    fn restart(mut self) -> Store {
+        self.playing = false;
+        self.last_wall_ms = None;
+        if let Some(scenario) = &self.scenario {
+            let mut seeded = Scenario::clone(scenario);
+            seeded.seed = self.seed;
+            let sim = Sim::new(&seeded);
+            self.summary = sim.summary();
+            self.sim = Some(Rc::new(RefCell::new(sim)));
+        }
+        self
+    }
+
+    /// Re-read the summary and stop playing at the end of the scenario.
+    fn refresh(mut self) -> Store {
+        if let Some(sim) = &self.sim {
+            self.summary = sim.borrow().summary();
+        }
+        if self.finished() {
+            self.playing = false;
+            self.last_wall_ms = None;
+        }
+        self
+    }
+
+    fn frame(mut self, wall_ms: f64) -> Store {
+        let Some(sim) = self.sim.clone() else {
+            self.playing = false;
+            return self;
+        };
+        let elapsed_ms = match self.last_wall_ms {
+            Some(last) => (wall_ms - last).clamp(0.0, MAX_FRAME_WALL_MS),
+            None => 0.0,
+        };
+        self.last_wall_ms = Some(wall_ms);
+        advance(&mut sim.borrow_mut(), self.speed, elapsed_ms);
+        self.refresh()
+    }
+}
+
+/// One frame of engine work: at a scaled speed, simulated time advances by the wall time elapsed times
+/// the speed, in slices, until the event budget runs out; at `Max`, the engine runs up to the budget
+/// of events (and, when it has none left, jumps to the scenario's end).
+fn advance(sim: &mut Sim, speed: Speed, elapsed_ms: f64) {
+    let start = sim.summary();
+    match speed.sim_us_per_wall_ms() {
+        Some(us_per_ms) => {
+            let span_us = (elapsed_ms * us_per_ms) as u64;
+            let target_us = start.now_us.saturating_add(span_us).min(start.end_us);
+            if target_us <= start.now_us {
+                return;
+            }
+            let slice_us = ((target_us - start.now_us) / SLICES_PER_FRAME).max(1_000);
+            let mut t_us = start.now_us;
+            while t_us < target_us {
+                t_us = t_us.saturating_add(slice_us).min(target_us);
+                sim.run_until(t_us);
+                if sim.summary().events.saturating_sub(start.events) >= MAX_EVENTS_PER_FRAME {
+                    break;
+                }
+            }
+        }
+        None => {
+            let ran = sim.run_events(MAX_EVENTS_PER_FRAME);
+            if ran < MAX_EVENTS_PER_FRAME {
+                sim.run_until(start.end_us);
+            }
+        }
+    }
+}
+
+impl Reducible for Store {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let store = Store::clone(&self);
+        let next = match action {
+            Action::SelectScenario(index) => store.select(index),
+            Action::SetSeed(seed) => Store { seed, ..store }.restart(),
+            Action::Reset => store.restart(),
+            Action::Play => {
+                if !store.has_sim() || store.finished() || store.playing {
+                    return self;
+                }
+                Store { playing: true, last_wall_ms: None, ..store }
+            }
+            Action::Pause => {
+                if !store.playing {
+                    return self;
+                }
+                Store { playing: false, last_wall_ms: None, ..store }
+            }
+            Action::Step => {
+                let Some(sim) = store.sim.clone() else { return self };
+                {
+                    let mut sim = sim.borrow_mut();
+                    let s = sim.summary();
+                    sim.run_until(s.now_us.saturating_add(STEP_US).min(s.end_us));
+                }
+                Store { playing: false, last_wall_ms: None, ..store }.refresh()
+            }
+            Action::SetSpeed(speed) => Store { speed, ..store },
+            Action::Frame { wall_ms } => {
+                if !store.playing {
+                    return self;
+                }
+                store.frame(wall_ms)
+            }
+        };
+        Rc::new(next)
+    }
+}
+
+/// `t = 00:14.803`: simulated time as minutes, seconds and milliseconds (hours when needed).
+pub fn format_sim_time(t_us: u64) -> String {
+    let total_ms = t_us / 1_000;
+    let ms = total_ms % 1_000;
+    let total_s = total_ms / 1_000;
+    let s = total_s % 60;
+    let total_min = total_s / 60;
+    if total_min >= 60 {
+        format!("t = {}:{:02}:{:02}.{:03}", total_min / 60, total_min % 60, s, ms)
+    } else {
+        format!("t = {:02}:{:02}.{:03}", total_min, s, ms)
+    }
+}
+
+/// A count with thin-space thousands separators: `1 234 567`.
+pub fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The trace hash as 16 lowercase hex digits.
+pub fn format_hash(hash: u64) -> String {
+    format!("{hash:016x}")
+}

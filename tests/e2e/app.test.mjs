@@ -1,0 +1,110 @@
+//! End-to-end tests of the web app as a person uses it: the release build in dist/, served locally,
+//! in headless Chromium. They check that the page loads cleanly, that the live figures show, that Play,
+//! Pause, Step and Reset drive the simulation (simulated time moves, records are produced and consumed,
+//! equal runs give equal trace hashes), and that every control has an accessible name.
+//! Screenshots go to tests/e2e/artifacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startApp, openApp, count, simTimeMs, until, ARTIFACTS } from './harness.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+const FIGURES = ['sim-time', 'produced', 'acked', 'consumed', 'lag', 'events', 'trace-hash'];
+
+/** The app needs a built-in scenario that parses before Play can do anything: say so plainly. */
+async function assertScenarioLoaded(page) {
+  const play = page.getByRole('button', { name: 'Play' });
+  const status = await page.getByTestId('status').innerText();
+  const errors = await page.getByTestId('scenario-errors').allInnerTexts();
+  assert.ok(await play.isEnabled(),
+    `Play is disabled: no built-in scenario is loaded (status: ${status}; errors: ${errors.join(' ') || 'none'})`);
+}
+
+test('the page loads with no console errors', { timeout: 60_000 }, async () => {
+  const page = await openApp(app);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(ARTIFACTS, 'loaded.png') });
+  assert.equal(await page.title(), 'Streamlab — a Kafka cluster, simulated');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the live figures are visible and well formed', { timeout: 60_000 }, async () => {
+  const page = await openApp(app);
+  for (const id of FIGURES) {
+    assert.ok(await page.getByTestId(id).isVisible(), `figure ${id} is not visible`);
+  }
+  await simTimeMs(page);
+  assert.match(await page.getByTestId('trace-hash').innerText(), /^[0-9a-f]{16}$/);
+  for (const id of ['produced', 'acked', 'consumed', 'lag', 'events']) {
+    assert.match(await page.getByTestId(id).innerText(), /^[0-9\u2009]+$/, `figure ${id}`);
+  }
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('every control has an accessible name', { timeout: 60_000 }, async () => {
+  const page = await openApp(app);
+  const named = [
+    page.getByRole('combobox', { name: 'Scenario' }),
+    page.getByRole('spinbutton', { name: 'Seed' }),
+    page.getByRole('button', { name: 'Play' }),
+    page.getByRole('button', { name: 'Step' }),
+    page.getByRole('button', { name: 'Reset' }),
+    page.getByRole('combobox', { name: 'Speed' }),
+  ];
+  for (const control of named) assert.equal(await control.count(), 1, `${control}`);
+  // Nothing interactive without a name: each control is one of those above.
+  assert.equal(await page.locator('button, select, input, textarea, a[href]').count(), named.length);
+  await page.close();
+});
+
+test('Play advances simulated time; records are produced and consumed', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await assertScenarioLoaded(page);
+  assert.equal(await simTimeMs(page), 0);
+  await page.getByRole('combobox', { name: 'Speed' }).selectOption('10');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Pause' }).waitFor({ timeout: 5_000 });
+
+  const t = await until(() => simTimeMs(page), (ms) => ms >= 5_000, 20_000);
+  assert.ok(t >= 5_000, `simulated time only reached ${t} ms after Play at 10×`);
+  const produced = await until(() => count(page, 'produced'), (n) => n > 0, 20_000);
+  const consumed = await until(() => count(page, 'consumed'), (n) => n > 0, 20_000);
+  await page.screenshot({ path: join(ARTIFACTS, 'playing.png') });
+  assert.ok(produced > 0, 'no record was produced');
+  assert.ok(await count(page, 'acked') > 0, 'no record was acked');
+  assert.ok(consumed > 0, 'no record was consumed');
+  assert.ok(await count(page, 'events') > 0, 'the engine processed no event');
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const paused = await simTimeMs(page);
+  await page.waitForTimeout(300);
+  assert.equal(await simTimeMs(page), paused, 'simulated time moved while paused');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('Step advances 100 ms; Reset and the same steps give the same trace hash', { timeout: 60_000 }, async () => {
+  const page = await openApp(app);
+  await assertScenarioLoaded(page);
+  const step = page.getByRole('button', { name: 'Step' });
+  for (let i = 0; i < 30; i++) await step.click();
+  assert.equal(await simTimeMs(page), 3_000);
+  const hash = await page.getByTestId('trace-hash').innerText();
+  const events = await count(page, 'events');
+  assert.ok(events > 0, 'three simulated seconds ran no event');
+
+  await page.getByRole('button', { name: 'Reset' }).click();
+  assert.equal(await simTimeMs(page), 0);
+  for (let i = 0; i < 30; i++) await step.click();
+  assert.equal(await page.getByTestId('trace-hash').innerText(), hash);
+  assert.equal(await count(page, 'events'), events);
+  await page.screenshot({ path: join(ARTIFACTS, 'stepped.png') });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
