@@ -24,6 +24,11 @@ raw=$(wc -c <"$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 printf 'wasm size: %s: %d bytes raw, %d bytes gzipped (-9)\n' "$wasm" "$raw" "$gz"
 
+step "native trace hash of the quickstart scenario (the browser must match it)"
+STREAMLAB_QUICKSTART_HASH="$(cargo run --release --quiet -- run quickstart --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).trace_hash))')"
+export STREAMLAB_QUICKSTART_HASH
+echo "quickstart trace hash: $STREAMLAB_QUICKSTART_HASH"
+
 step "end-to-end tests (tests/e2e, headless Chromium)"
 cd tests/e2e
 node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs

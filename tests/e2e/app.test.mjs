@@ -108,3 +108,20 @@ test('Step advances 100 ms; Reset and the same steps give the same trace hash', 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a run in the browser ends with the same trace hash as the native CLI', { timeout: 120_000 }, async () => {
+  // scripts/test.sh runs `streamlab run quickstart --json` natively and passes its trace hash here:
+  // the same scenario and seed must give the same bits in wasm32 as on x86_64.
+  const expected = process.env.STREAMLAB_QUICKSTART_HASH;
+  assert.match(expected ?? '', /^[0-9a-f]{16}$/, 'STREAMLAB_QUICKSTART_HASH is not set (run through scripts/test.sh)');
+  const page = await openApp(app);
+  await assertScenarioLoaded(page);
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: 'quickstart' });
+  await page.getByRole('combobox', { name: 'Speed' }).selectOption('max');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Play' }).waitFor({ timeout: 90_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'finished.png') });
+  assert.equal(await page.getByTestId('trace-hash').innerText(), expected);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
