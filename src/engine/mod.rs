@@ -2,6 +2,7 @@
 //! iteration, one seeded `ChaCha8Rng` passed explicitly, integer virtual time in microseconds.
 
 pub mod bench;
+pub mod partitioner;
 pub mod report;
 pub mod sim;
 
