@@ -11,7 +11,11 @@ use crate::scenario::builtin::{builtin, BUILTIN};
 use crate::scenario::{parse_scenario, Scenario, ScenarioError};
 
 #[derive(Parser)]
-#[command(name = "streamlab", version, about = "A deterministic simulator of a Kafka cluster")]
+#[command(
+    name = "streamlab",
+    version,
+    about = "A deterministic simulator of a Kafka cluster"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,7 +65,12 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Run { file, seed, until_ms, json } => run(&file, seed, until_ms, json),
+        Command::Run {
+            file,
+            seed,
+            until_ms,
+            json,
+        } => run(&file, seed, until_ms, json),
         Command::Validate { file } => validate(&file),
         Command::Partition { partitions, keys } => partition(partitions, &keys),
         Command::Bench => {
@@ -151,12 +160,19 @@ fn partition(partitions: u32, keys: &[String]) -> i32 {
 }
 
 fn list() -> i32 {
-    let width = BUILTIN.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    let width = BUILTIN
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
     for (name, text) in BUILTIN {
         let description = match parse_scenario(text) {
             // The first sentence is the one-line summary; the app shows the whole description.
             Ok(s) => first_sentence(&s.description).to_string(),
-            Err(errors) => format!("(invalid: {})", errors.first().map(ToString::to_string).unwrap_or_default()),
+            Err(errors) => format!(
+                "(invalid: {})",
+                errors.first().map(ToString::to_string).unwrap_or_default()
+            ),
         };
         println!("{name:width$}  {description}");
     }

@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn streamlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_streamlab")).args(args).output().expect("the streamlab binary runs")
+    Command::new(env!("CARGO_BIN_EXE_streamlab"))
+        .args(args)
+        .output()
+        .expect("the streamlab binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -17,7 +20,8 @@ fn stderr(o: &Output) -> String {
 
 /// A scenario file in the temp directory, unique per test so tests can run in parallel.
 fn temp_file(name: &str, text: &str) -> String {
-    let path = std::env::temp_dir().join(format!("streamlab-cli-{}-{name}.json", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("streamlab-cli-{}-{name}.json", std::process::id()));
     std::fs::write(&path, text).expect("temp dir is writable");
     path.to_string_lossy().into_owned()
 }
@@ -57,17 +61,28 @@ fn validate_reports_invalid_json_with_line_and_column() {
     let path = temp_file("syntax", "{\n  \"seed\": 1,\n}");
     let o = streamlab(&["validate", &path]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stdout(&o), "$: invalid JSON at line 3, column 1: trailing comma\n");
+    assert_eq!(
+        stdout(&o),
+        "$: invalid JSON at line 3, column 1: trailing comma\n"
+    );
 }
 
 #[test]
 fn an_unreadable_file_is_named_in_the_error() {
     let o = streamlab(&["validate", "/nonexistent/scenario.json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("cannot read /nonexistent/scenario.json: "), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("cannot read /nonexistent/scenario.json: "),
+        "{}",
+        stderr(&o)
+    );
     let o = streamlab(&["run", "/nonexistent/scenario.json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("cannot read /nonexistent/scenario.json: "), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("cannot read /nonexistent/scenario.json: "),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(stdout(&o), "");
 }
 
@@ -76,7 +91,10 @@ fn run_rejects_an_invalid_scenario_before_running() {
     let path = temp_file("run-invalid", r#"{"duration_ms": 0}"#);
     let o = streamlab(&["run", &path, "--json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "$.duration_ms: out of range: expected 1 to 86400000, got 0\n");
+    assert_eq!(
+        stderr(&o),
+        "$.duration_ms: out of range: expected 1 to 86400000, got 0\n"
+    );
     assert_eq!(stdout(&o), "");
 }
 
@@ -113,7 +131,11 @@ fn partition_rejects_zero_partitions() {
     let o = streamlab(&["partition", "--partitions", "0", "21"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stdout(&o), "");
-    assert!(stderr(&o).contains("--partitions must be at least 1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--partitions must be at least 1"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

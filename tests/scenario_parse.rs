@@ -81,16 +81,27 @@ fn missing_fields_take_kafkas_defaults() {
     assert_eq!(g.config, ConsumerConfig::default());
     assert!(s.timeline.is_empty());
 
-    let g = ok(&patched(r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"]}]}"#));
+    let g = ok(&patched(
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"]}]}"#,
+    ));
     assert_eq!(g.consumer_groups[0].members, 1);
 }
 
 #[test]
 fn replication_factor_defaults_to_three_or_the_broker_count() {
-    assert_eq!(ok(&patched(r#"{"cluster": {"brokers": 2}}"#)).topics[0].replication_factor, 2);
-    assert_eq!(ok(&patched(r#"{"cluster": {"brokers": 5}}"#)).topics[0].replication_factor, 3);
+    assert_eq!(
+        ok(&patched(r#"{"cluster": {"brokers": 2}}"#)).topics[0].replication_factor,
+        2
+    );
+    assert_eq!(
+        ok(&patched(r#"{"cluster": {"brokers": 5}}"#)).topics[0].replication_factor,
+        3
+    );
     // No cluster at all: the default cluster has 3 brokers.
-    assert_eq!(ok(r#"{"topics": [{"name": "t", "partitions": 1}]}"#).topics[0].replication_factor, 3);
+    assert_eq!(
+        ok(r#"{"topics": [{"name": "t", "partitions": 1}]}"#).topics[0].replication_factor,
+        3
+    );
 }
 
 #[test]
@@ -114,7 +125,11 @@ fn acks_accepts_every_spelling_kafka_accepts() {
         let patch = format!(
             r#"{{"producers": [{{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {{"acks": {acks}, "enable.idempotence": false}}}}]}}"#
         );
-        assert_eq!(ok(&patched(&patch)).producers[0].config.acks, expected, "acks {acks}");
+        assert_eq!(
+            ok(&patched(&patch)).producers[0].config.acks,
+            expected,
+            "acks {acks}"
+        );
     }
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {"acks": 2}}]}"#,
@@ -122,7 +137,9 @@ fn acks_accepts_every_spelling_kafka_accepts() {
     );
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {"acks": "ALL"}}]}"#,
-        &[r#"$.producers[0].config.acks: expected one of "all", "-1", "0", "1", got the string "ALL""#],
+        &[
+            r#"$.producers[0].config.acks: expected one of "all", "-1", "0", "1", got the string "ALL""#,
+        ],
     );
 }
 
@@ -130,24 +147,34 @@ fn acks_accepts_every_spelling_kafka_accepts() {
 fn unknown_fields_suggest_the_closest_name_or_list_the_allowed_ones() {
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 6, "replicationfactor": 3}]}"#,
-        &[r#"$.topics[0].replicationfactor: unknown field "replicationfactor"; did you mean "replication.factor"?"#],
+        &[
+            r#"$.topics[0].replicationfactor: unknown field "replicationfactor"; did you mean "replication.factor"?"#,
+        ],
     );
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"min_insync_replicas": 2}}]}"#,
-        &[r#"$.topics[0].config.min_insync_replicas: unknown field "min_insync_replicas"; did you mean "min.insync.replicas"?"#],
+        &[
+            r#"$.topics[0].config.min_insync_replicas: unknown field "min_insync_replicas"; did you mean "min.insync.replicas"?"#,
+        ],
     );
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"log.retention.ms": 1000}}]}"#,
-        &[r#"$.topics[0].config["log.retention.ms"]: unknown field "log.retention.ms"; did you mean "retention.ms"?"#],
+        &[
+            r#"$.topics[0].config["log.retention.ms"]: unknown field "log.retention.ms"; did you mean "retention.ms"?"#,
+        ],
     );
     check_patch(
         r#"{"zzz": 1}"#,
-        &[r#"$.zzz: unknown field "zzz"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline""#],
+        &[
+            r#"$.zzz: unknown field "zzz"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline""#,
+        ],
     );
     // Not modelled yet, so not accepted: a silent no-op would mislead.
     check_patch(
         r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"partition.assignment.strategy": "range"}}]}"#,
-        &[r#"$.consumer_groups[0].config["partition.assignment.strategy"]: unknown field "partition.assignment.strategy"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms""#],
+        &[
+            r#"$.consumer_groups[0].config["partition.assignment.strategy"]: unknown field "partition.assignment.strategy"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms""#,
+        ],
     );
 }
 
@@ -157,7 +184,10 @@ fn a_config_one_level_too_high_is_pointed_inside() {
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "acks": "all"}]}"#,
         &[r#"$.producers[0].acks: unknown field "acks" here; it belongs inside "config""#],
     );
-    check_patch(r#"{"brokers": 3}"#, &[r#"$.brokers: unknown field "brokers" here; it belongs inside "cluster""#]);
+    check_patch(
+        r#"{"brokers": 3}"#,
+        &[r#"$.brokers: unknown field "brokers" here; it belongs inside "cluster""#],
+    );
     check_patch(
         r#"{"cluster": {"latency_ms": 3}}"#,
         &[r#"$.cluster.latency_ms: unknown field "latency_ms" here; it belongs inside "network""#],
@@ -170,13 +200,27 @@ fn wrong_types_say_what_was_expected_and_what_came() {
         r#"{"topics": [{"name": "orders", "partitions": "6"}]}"#,
         &[r#"$.topics[0].partitions: expected an integer, got the string "6""#],
     );
-    check_patch(r#"{"seed": true}"#, &["$.seed: expected an integer, got the boolean true"]);
-    check_patch(r#"{"name": 5}"#, &["$.name: expected a string, got the number 5"]);
-    check_patch(r#"{"topics": {"name": "orders"}}"#, &["$.topics: expected an array, got an object"]);
-    check_patch(r#"{"cluster": []}"#, &["$.cluster: expected an object, got an array"]);
+    check_patch(
+        r#"{"seed": true}"#,
+        &["$.seed: expected an integer, got the boolean true"],
+    );
+    check_patch(
+        r#"{"name": 5}"#,
+        &["$.name: expected a string, got the number 5"],
+    );
+    check_patch(
+        r#"{"topics": {"name": "orders"}}"#,
+        &["$.topics: expected an array, got an object"],
+    );
+    check_patch(
+        r#"{"cluster": []}"#,
+        &["$.cluster: expected an object, got an array"],
+    );
     check_patch(
         r#"{"cluster": {"config": {"unclean.leader.election.enable": "true"}}}"#,
-        &[r#"$.cluster.config["unclean.leader.election.enable"]: expected true or false, got the string "true""#],
+        &[
+            r#"$.cluster.config["unclean.leader.election.enable"]: expected true or false, got the string "true""#,
+        ],
     );
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": null}]}"#,
@@ -187,23 +231,41 @@ fn wrong_types_say_what_was_expected_and_what_came() {
 
 #[test]
 fn integers_reject_floats_negatives_and_values_beyond_their_type() {
-    check_patch(r#"{"duration_ms": 1.5}"#, &["$.duration_ms: expected an integer, got 1.5"]);
-    check_patch(r#"{"seed": 3.0}"#, &["$.seed: expected an integer, got 3.0"]);
-    check_patch(r#"{"seed": -1}"#, &["$.seed: out of range: expected 0 to 18446744073709551615, got -1"]);
-    check(r#"{"seed": 1e20}"#, &["$.seed: out of range: expected 0 to 18446744073709551615, got 1e+20"]);
+    check_patch(
+        r#"{"duration_ms": 1.5}"#,
+        &["$.duration_ms: expected an integer, got 1.5"],
+    );
+    check_patch(
+        r#"{"seed": 3.0}"#,
+        &["$.seed: expected an integer, got 3.0"],
+    );
+    check_patch(
+        r#"{"seed": -1}"#,
+        &["$.seed: out of range: expected 0 to 18446744073709551615, got -1"],
+    );
+    check(
+        r#"{"seed": 1e20}"#,
+        &["$.seed: out of range: expected 0 to 18446744073709551615, got 1e+20"],
+    );
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "value_bytes": 4294967296}]}"#,
         &["$.producers[0].value_bytes: out of range: expected 1 to 1048576, got 4294967296"],
     );
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {"retries": 4294967296}}]}"#,
-        &[r#"$.producers[0].config.retries: out of range: expected 0 to 2147483647, got 4294967296"#],
+        &[
+            r#"$.producers[0].config.retries: out of range: expected 0 to 2147483647, got 4294967296"#,
+        ],
     );
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"retention.ms": -2}}]}"#,
-        &[r#"$.topics[0].config["retention.ms"]: out of range: expected -1 to 3153600000000, got -2"#],
+        &[
+            r#"$.topics[0].config["retention.ms"]: out of range: expected -1 to 3153600000000, got -2"#,
+        ],
     );
-    let s = ok(&patched(r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"retention.ms": -1}}]}"#));
+    let s = ok(&patched(
+        r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"retention.ms": -1}}]}"#,
+    ));
     assert_eq!(s.topics[0].config.retention_ms, -1);
 }
 
@@ -225,8 +287,14 @@ fn floats_give_their_range() {
 
 #[test]
 fn sizes_are_bounded_so_no_file_can_hang_the_page() {
-    check_patch(r#"{"cluster": {"brokers": 65}}"#, &["$.cluster.brokers: out of range: expected 1 to 64, got 65"]);
-    check_patch(r#"{"cluster": {"brokers": 0}}"#, &["$.cluster.brokers: out of range: expected 1 to 64, got 0"]);
+    check_patch(
+        r#"{"cluster": {"brokers": 65}}"#,
+        &["$.cluster.brokers: out of range: expected 1 to 64, got 65"],
+    );
+    check_patch(
+        r#"{"cluster": {"brokers": 0}}"#,
+        &["$.cluster.brokers: out of range: expected 1 to 64, got 0"],
+    );
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 10001}]}"#,
         &["$.topics[0].partitions: out of range: expected 1 to 10000, got 10001"],
@@ -235,14 +303,18 @@ fn sizes_are_bounded_so_no_file_can_hang_the_page() {
         r#"{"topics": [{"name": "a", "partitions": 10000}, {"name": "b", "partitions": 10000}, {"name": "orders", "partitions": 1}]}"#,
         &["$.topics: the topics have 20001 partitions in total; at most 20000 are allowed"],
     );
-    check_patch(r#"{"duration_ms": 86400001}"#, &["$.duration_ms: out of range: expected 1 to 86400000, got 86400001"]);
+    check_patch(
+        r#"{"duration_ms": 86400001}"#,
+        &["$.duration_ms: out of range: expected 1 to 86400000, got 86400001"],
+    );
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 10000001}]}"#,
         &["$.producers[0].rate_per_sec: out of range: expected greater than 0 and at most 10000000, got 10000001"],
     );
 
-    let producers: Vec<String> =
-        (0..65).map(|i| format!(r#"{{"name": "p{i}", "topic": "orders", "rate_per_sec": 1}}"#)).collect();
+    let producers: Vec<String> = (0..65)
+        .map(|i| format!(r#"{{"name": "p{i}", "topic": "orders", "rate_per_sec": 1}}"#))
+        .collect();
     check_patch(
         &format!(r#"{{"producers": [{}]}}"#, producers.join(",")),
         &["$.producers: too many producers: 65; at most 64 are allowed"],
@@ -325,7 +397,9 @@ fn duplicate_names_are_errors() {
 fn topic_names_follow_kafkas_rules_and_words() {
     check_patch(
         r#"{"topics": [{"name": "my topic", "partitions": 1}], "producers": [], "consumer_groups": []}"#,
-        &[r#"$.topics[0].name: Topic name "my topic" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"#],
+        &[
+            r#"$.topics[0].name: Topic name "my topic" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"#,
+        ],
     );
     check_patch(
         r#"{"topics": [{"name": "", "partitions": 1}], "producers": [], "consumer_groups": []}"#,
@@ -337,20 +411,28 @@ fn topic_names_follow_kafkas_rules_and_words() {
 fn replication_checks_use_kafkas_words() {
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 1, "replication.factor": 4}]}"#,
-        &[r#"$.topics[0]["replication.factor"]: Replication factor: 4 larger than available brokers: 3."#],
+        &[
+            r#"$.topics[0]["replication.factor"]: Replication factor: 4 larger than available brokers: 3."#,
+        ],
     );
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 1, "replication.factor": 2, "config": {"min.insync.replicas": 3}}]}"#,
-        &[r#"$.topics[0].config["min.insync.replicas"]: min.insync.replicas (3) is larger than replication.factor (2): the ISR can never be that large, so every acks=all write would fail with NOT_ENOUGH_REPLICAS"#],
+        &[
+            r#"$.topics[0].config["min.insync.replicas"]: min.insync.replicas (3) is larger than replication.factor (2): the ISR can never be that large, so every acks=all write would fail with NOT_ENOUGH_REPLICAS"#,
+        ],
     );
     check_patch(
         r#"{"cluster": {"config": {"replica.lag.time.max.ms": 400}}}"#,
-        &[r#"$.cluster.config["replica.fetch.wait.max.ms"]: replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR"#],
+        &[
+            r#"$.cluster.config["replica.fetch.wait.max.ms"]: replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR"#,
+        ],
     );
 }
 
 fn producer_config(config: &str) -> String {
-    patched(&format!(r#"{{"producers": [{{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {config}}}]}}"#))
+    patched(&format!(
+        r#"{{"producers": [{{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {config}}}]}}"#
+    ))
 }
 
 #[test]
@@ -360,8 +442,12 @@ fn explicit_idempotence_conflicts_use_kafkas_words() {
         &["$.producers[0].config.acks: Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."],
     );
     check(
-        &producer_config(r#"{"enable.idempotence": true, "max.in.flight.requests.per.connection": 6}"#),
-        &[r#"$.producers[0].config["max.in.flight.requests.per.connection"]: Must set max.in.flight.requests.per.connection to at most 5 when using the idempotent producer."#],
+        &producer_config(
+            r#"{"enable.idempotence": true, "max.in.flight.requests.per.connection": 6}"#,
+        ),
+        &[
+            r#"$.producers[0].config["max.in.flight.requests.per.connection"]: Must set max.in.flight.requests.per.connection to at most 5 when using the idempotent producer."#,
+        ],
     );
     check(
         &producer_config(r#"{"enable.idempotence": true, "retries": 0}"#),
@@ -371,21 +457,35 @@ fn explicit_idempotence_conflicts_use_kafkas_words() {
 
 #[test]
 fn implicit_idempotence_is_turned_off_by_a_conflict_as_kafka_does() {
-    for config in [r#"{"acks": 1}"#, r#"{"retries": 0}"#, r#"{"max.in.flight.requests.per.connection": 6}"#] {
+    for config in [
+        r#"{"acks": 1}"#,
+        r#"{"retries": 0}"#,
+        r#"{"max.in.flight.requests.per.connection": 6}"#,
+    ] {
         let s = ok(&producer_config(config));
         assert!(!s.producers[0].config.enable_idempotence, "{config}");
     }
-    assert!(ok(&producer_config(r#"{"acks": "all"}"#)).producers[0].config.enable_idempotence);
+    assert!(
+        ok(&producer_config(r#"{"acks": "all"}"#)).producers[0]
+            .config
+            .enable_idempotence
+    );
 }
 
 #[test]
 fn delivery_timeout_must_cover_linger_and_request_timeout() {
     check(
-        &producer_config(r#"{"linger.ms": 5, "request.timeout.ms": 30000, "delivery.timeout.ms": 30004}"#),
-        &[r#"$.producers[0].config["delivery.timeout.ms"]: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"#],
+        &producer_config(
+            r#"{"linger.ms": 5, "request.timeout.ms": 30000, "delivery.timeout.ms": 30004}"#,
+        ),
+        &[
+            r#"$.producers[0].config["delivery.timeout.ms"]: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"#,
+        ],
     );
     // Unset, Kafka raises it to the sum instead of failing.
-    let s = ok(&producer_config(r#"{"linger.ms": 5, "request.timeout.ms": 200000}"#));
+    let s = ok(&producer_config(
+        r#"{"linger.ms": 5, "request.timeout.ms": 200000}"#,
+    ));
     assert_eq!(s.producers[0].config.delivery_timeout_ms, 200_005);
 }
 
@@ -397,14 +497,19 @@ fn a_compacted_topic_rejects_null_keys_in_the_brokers_words() {
     );
     let keyed = r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"cleanup.policy": "compact"}}],
         "producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "keys": {"distribution": "uniform", "count": 5}}]}"#;
-    assert_eq!(ok(&patched(keyed)).producers[0].keys, KeySpec::Uniform { count: 5 });
+    assert_eq!(
+        ok(&patched(keyed)).producers[0].keys,
+        KeySpec::Uniform { count: 5 }
+    );
 }
 
 #[test]
 fn enum_values_suggest_the_closest() {
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 6, "config": {"cleanup.policy": "compacted"}}]}"#,
-        &[r#"$.topics[0].config["cleanup.policy"]: unknown value "compacted"; expected one of "delete", "compact""#],
+        &[
+            r#"$.topics[0].config["cleanup.policy"]: unknown value "compacted"; expected one of "delete", "compact""#,
+        ],
     );
     check_patch(
         r#"{"producers": [{"name": "p", "topic": "orders", "rate_per_sec": 1, "arrival": "poison"}]}"#,
@@ -434,10 +539,30 @@ fn timeline_actions_parse_with_broker_and_controller_refs() {
         ]}"#,
     ));
     let actions: Vec<&Action> = s.timeline.iter().map(|e| &e.action).collect();
-    assert_eq!(actions[0], &Action::CrashBroker { broker: BrokerRef::Id(2) });
-    assert_eq!(actions[1], &Action::RestartBroker { broker: BrokerRef::Crashed });
-    assert_eq!(actions[2], &Action::CrashController { controller: ControllerRef::Active });
-    assert_eq!(actions[4], &Action::PartitionNetwork { groups: vec![vec![0, 1], vec![2]] });
+    assert_eq!(
+        actions[0],
+        &Action::CrashBroker {
+            broker: BrokerRef::Id(2)
+        }
+    );
+    assert_eq!(
+        actions[1],
+        &Action::RestartBroker {
+            broker: BrokerRef::Crashed
+        }
+    );
+    assert_eq!(
+        actions[2],
+        &Action::CrashController {
+            controller: ControllerRef::Active
+        }
+    );
+    assert_eq!(
+        actions[4],
+        &Action::PartitionNetwork {
+            groups: vec![vec![0, 1], vec![2]]
+        }
+    );
     assert_eq!(actions[5], &Action::HealNetwork);
     // Entries after duration_ms are allowed (the run simply ends first).
     assert_eq!(s.timeline[10].at_ms, 5000);
@@ -507,19 +632,36 @@ fn the_error_list_is_bounded() {
     let fields: Vec<String> = (0..150).map(|i| format!(r#""junk{i}": 1"#)).collect();
     let errors = parse_scenario(&format!("{{{}}}", fields.join(","))).unwrap_err();
     assert_eq!(errors.len(), 101);
-    assert_eq!(errors[100].to_string(), "$: 50 more errors not shown; fix the ones above first");
+    assert_eq!(
+        errors[100].to_string(),
+        "$: 50 more errors not shown; fix the ones above first"
+    );
 }
 
 #[test]
 fn keys_with_special_characters_are_quoted_in_paths() {
-    check(r#"{"a b": 1}"#, &[r#"$["a b"]: unknown field "a b"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline""#]);
+    check(
+        r#"{"a b": 1}"#,
+        &[
+            r#"$["a b"]: unknown field "a b"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline""#,
+        ],
+    );
 }
 
 #[test]
 fn invalid_json_is_one_error_with_line_and_column() {
-    check("{\n  \"seed\": 1,\n  \"name\" \"x\"\n}", &["$: invalid JSON at line 3, column 10: expected `:`"]);
-    check("", &["$: invalid JSON at line 1, column 0: EOF while parsing a value"]);
-    check("{\"seed\": 1,}", &["$: invalid JSON at line 1, column 12: trailing comma"]);
+    check(
+        "{\n  \"seed\": 1,\n  \"name\" \"x\"\n}",
+        &["$: invalid JSON at line 3, column 10: expected `:`"],
+    );
+    check(
+        "",
+        &["$: invalid JSON at line 1, column 0: EOF while parsing a value"],
+    );
+    check(
+        "{\"seed\": 1,}",
+        &["$: invalid JSON at line 1, column 12: trailing comma"],
+    );
 }
 
 #[test]
@@ -531,7 +673,10 @@ fn every_builtin_parses_and_is_described() {
             Err(errors) => panic!("built-in {stem}: {errors:?}"),
         };
         assert_eq!(&s.name, stem, "a built-in's name is its file stem");
-        assert!(!s.description.is_empty(), "built-in {stem} needs a description");
+        assert!(
+            !s.description.is_empty(),
+            "built-in {stem} needs a description"
+        );
         assert_eq!(builtin(stem), Some(*text));
     }
     assert_eq!(builtin("no-such-scenario"), None);
@@ -546,13 +691,21 @@ fn builtins_say_what_their_lessons_need() {
     let safe = get("acks-all-survives");
     assert_eq!(safe.producers[0].config.acks, Acks::All);
     assert_eq!(safe.topics[0].config.min_insync_replicas, 2);
-    assert!(get("unclean-election").cluster.config.unclean_leader_election_enable);
+    assert!(
+        get("unclean-election")
+            .cluster
+            .config
+            .unclean_leader_election_enable
+    );
     assert!(!get("reordering").producers[0].config.enable_idempotence);
     assert!(get("idempotent").producers[0].config.enable_idempotence);
     let mm1 = get("mm1");
     assert_eq!(mm1.cluster.network.latency_ms, 0.0);
     assert_eq!(mm1.producers[0].config.linger_ms, 0.0);
-    assert_eq!(mm1.consumer_groups[0].processing_ms, ProcessingSpec::Exponential { mean: 1.8 });
+    assert_eq!(
+        mm1.consumer_groups[0].processing_ms,
+        ProcessingSpec::Exponential { mean: 1.8 }
+    );
     let bench = get("bench");
     assert_eq!(bench.producers[0].rate_per_sec, 100_000.0);
     assert_eq!(bench.consumer_groups.len(), 3);

@@ -4,18 +4,42 @@
 
 /// (file stem, JSON text) of every built-in scenario.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("quickstart", include_str!("../../static/scenarios/quickstart.json")),
-    ("acks1-loss", include_str!("../../static/scenarios/acks1-loss.json")),
-    ("acks-all-survives", include_str!("../../static/scenarios/acks-all-survives.json")),
-    ("unclean-election", include_str!("../../static/scenarios/unclean-election.json")),
-    ("isr-shrink", include_str!("../../static/scenarios/isr-shrink.json")),
-    ("reordering", include_str!("../../static/scenarios/reordering.json")),
-    ("idempotent", include_str!("../../static/scenarios/idempotent.json")),
+    (
+        "quickstart",
+        include_str!("../../static/scenarios/quickstart.json"),
+    ),
+    (
+        "acks1-loss",
+        include_str!("../../static/scenarios/acks1-loss.json"),
+    ),
+    (
+        "acks-all-survives",
+        include_str!("../../static/scenarios/acks-all-survives.json"),
+    ),
+    (
+        "unclean-election",
+        include_str!("../../static/scenarios/unclean-election.json"),
+    ),
+    (
+        "isr-shrink",
+        include_str!("../../static/scenarios/isr-shrink.json"),
+    ),
+    (
+        "reordering",
+        include_str!("../../static/scenarios/reordering.json"),
+    ),
+    (
+        "idempotent",
+        include_str!("../../static/scenarios/idempotent.json"),
+    ),
     ("mm1", include_str!("../../static/scenarios/mm1.json")),
     ("bench", include_str!("../../static/scenarios/bench.json")),
 ];
 
 /// The JSON text of the built-in scenario with this file stem, if there is one.
 pub fn builtin(name: &str) -> Option<&'static str> {
-    BUILTIN.iter().find(|(stem, _)| *stem == name).map(|(_, text)| *text)
+    BUILTIN
+        .iter()
+        .find(|(stem, _)| *stem == name)
+        .map(|(_, text)| *text)
 }

@@ -64,7 +64,10 @@ pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<ScenarioError>> {
         if r.dropped > 0 {
             errors.push(ScenarioError {
                 path: "$".into(),
-                message: format!("{} more errors not shown; fix the ones above first", r.dropped),
+                message: format!(
+                    "{} more errors not shown; fix the ones above first",
+                    r.dropped
+                ),
             });
         }
         Err(errors)
@@ -85,7 +88,12 @@ fn syntax_error(e: &serde_json::Error) -> ScenarioError {
     let reason = full.strip_suffix(&suffix).unwrap_or(&full);
     ScenarioError {
         path: "$".into(),
-        message: format!("invalid JSON at line {}, column {}: {}", e.line(), e.column(), reason),
+        message: format!(
+            "invalid JSON at line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            reason
+        ),
     }
 }
 
@@ -96,7 +104,9 @@ fn syntax_error(e: &serde_json::Error) -> ScenarioError {
 /// `parent.key` for identifier-like keys, `parent["key"]` for keys with dots or other characters.
 fn key_path(parent: &str, key: &str) -> String {
     let mut chars = key.chars();
-    let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
         format!("{parent}.{key}")
@@ -130,7 +140,11 @@ fn describe(v: &Value) -> String {
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| quote(s))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -152,7 +166,10 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// Kafka's broker-level `log.` prefix (`log.retention.ms`), or a small edit distance.
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let norm = |s: &str| -> String {
-        s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
     };
     let w = norm(word);
     if let Some(c) = candidates.iter().find(|c| norm(c) == w) {
@@ -174,11 +191,18 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// "unknown topic "x"; did you mean "y"?" or the list of what exists.
 fn unknown_name(kind: &str, plural: &str, name: &str, known: &[&str]) -> String {
     if known.is_empty() {
-        return format!("unknown {kind} {}: the scenario has no {plural}", quote(name));
+        return format!(
+            "unknown {kind} {}: the scenario has no {plural}",
+            quote(name)
+        );
     }
     match closest(name, known) {
         Some(c) => format!("unknown {kind} {}; did you mean {}?", quote(name), quote(c)),
-        None => format!("unknown {kind} {}; the {plural} are {}", quote(name), quoted_list(known)),
+        None => format!(
+            "unknown {kind} {}; the {plural} are {}",
+            quote(name),
+            quoted_list(known)
+        ),
     }
 }
 
@@ -194,19 +218,42 @@ struct FRange {
 impl FRange {
     /// [lo, hi]
     fn closed(lo: f64, hi: f64) -> FRange {
-        FRange { lo, lo_incl: true, hi, hi_incl: true }
+        FRange {
+            lo,
+            lo_incl: true,
+            hi,
+            hi_incl: true,
+        }
     }
     /// (lo, hi]
     fn above(lo: f64, hi: f64) -> FRange {
-        FRange { lo, lo_incl: false, hi, hi_incl: true }
+        FRange {
+            lo,
+            lo_incl: false,
+            hi,
+            hi_incl: true,
+        }
     }
     /// [lo, hi)
     fn below(lo: f64, hi: f64) -> FRange {
-        FRange { lo, lo_incl: true, hi, hi_incl: false }
+        FRange {
+            lo,
+            lo_incl: true,
+            hi,
+            hi_incl: false,
+        }
     }
     fn contains(&self, x: f64) -> bool {
-        let lo_ok = if self.lo_incl { x >= self.lo } else { x > self.lo };
-        let hi_ok = if self.hi_incl { x <= self.hi } else { x < self.hi };
+        let lo_ok = if self.lo_incl {
+            x >= self.lo
+        } else {
+            x > self.lo
+        };
+        let hi_ok = if self.hi_incl {
+            x <= self.hi
+        } else {
+            x < self.hi
+        };
         lo_ok && hi_ok
     }
     fn describe(&self) -> String {
@@ -221,7 +268,14 @@ impl FRange {
 
 // Field names of each object, in the order `Serialize` writes them.
 const TOP: &[&str] = &[
-    "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups",
+    "name",
+    "description",
+    "seed",
+    "duration_ms",
+    "cluster",
+    "topics",
+    "producers",
+    "consumer_groups",
     "timeline",
 ];
 const CLUSTER: &[&str] = &["brokers", "controllers", "racks", "network", "config"];
@@ -251,7 +305,14 @@ const TOPIC_CONFIG: &[&str] = &[
     "min.cleanable.dirty.ratio",
 ];
 const PRODUCER: &[&str] = &[
-    "name", "topic", "rate_per_sec", "arrival", "keys", "value_bytes", "tombstone_share", "config",
+    "name",
+    "topic",
+    "rate_per_sec",
+    "arrival",
+    "keys",
+    "value_bytes",
+    "tombstone_share",
+    "config",
 ];
 const PRODUCER_CONFIG: &[&str] = &[
     "acks",
@@ -360,7 +421,10 @@ struct Refs {
 impl Reader {
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
         if self.errors.len() < MAX_ERRORS {
-            self.errors.push(ScenarioError { path: path.into(), message: message.into() });
+            self.errors.push(ScenarioError {
+                path: path.into(),
+                message: message.into(),
+            });
         } else {
             self.dropped += 1;
         }
@@ -373,10 +437,16 @@ impl Reader {
     /// The value as an object, without checking its field names (see `check_fields`).
     fn as_object<'v>(&mut self, v: &'v Value, path: &str) -> Obj<'v> {
         match v {
-            Value::Object(m) => Obj { map: Some(m), path: path.to_string() },
+            Value::Object(m) => Obj {
+                map: Some(m),
+                path: path.to_string(),
+            },
             other => {
                 self.wrong_type(path, "an object", other);
-                Obj { map: None, path: path.to_string() }
+                Obj {
+                    map: None,
+                    path: path.to_string(),
+                }
             }
         }
     }
@@ -389,18 +459,33 @@ impl Reader {
             if fields.contains(&key.as_str()) {
                 continue;
             }
-            let message = if let Some((sub, _)) = nested.iter().find(|(_, f)| f.contains(&key.as_str())) {
-                format!("unknown field {} here; it belongs inside {}", quote(key), quote(sub))
-            } else if let Some(c) = closest(key, fields) {
-                format!("unknown field {}; did you mean {}?", quote(key), quote(c))
-            } else {
-                format!("unknown field {}; expected one of {}", quote(key), quoted_list(fields))
-            };
+            let message =
+                if let Some((sub, _)) = nested.iter().find(|(_, f)| f.contains(&key.as_str())) {
+                    format!(
+                        "unknown field {} here; it belongs inside {}",
+                        quote(key),
+                        quote(sub)
+                    )
+                } else if let Some(c) = closest(key, fields) {
+                    format!("unknown field {}; did you mean {}?", quote(key), quote(c))
+                } else {
+                    format!(
+                        "unknown field {}; expected one of {}",
+                        quote(key),
+                        quoted_list(fields)
+                    )
+                };
             self.error(o.at(key), message);
         }
     }
 
-    fn object<'v>(&mut self, v: &'v Value, path: &str, fields: &[&str], nested: &[(&str, &[&str])]) -> Obj<'v> {
+    fn object<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        fields: &[&str],
+        nested: &[(&str, &[&str])],
+    ) -> Obj<'v> {
         let o = self.as_object(v, path);
         self.check_fields(&o, fields, nested);
         o
@@ -479,7 +564,8 @@ impl Reader {
 
     fn u32_in(&mut self, v: &Value, path: &str, lo: u32, hi: u32) -> Option<u32> {
         // hi <= u32::MAX, so the narrowing is exact.
-        self.uint(v, path, u64::from(lo), u64::from(hi)).map(|x| x as u32)
+        self.uint(v, path, u64::from(lo), u64::from(hi))
+            .map(|x| x as u32)
     }
 
     /// A signed integer in lo..=hi (for Kafka's `-1 = unlimited` configs).
@@ -488,7 +574,8 @@ impl Reader {
             self.wrong_type(path, "an integer", v);
             return None;
         };
-        let out = |n: &dyn std::fmt::Display| format!("out of range: expected {lo} to {hi}, got {n}");
+        let out =
+            |n: &dyn std::fmt::Display| format!("out of range: expected {lo} to {hi}, got {n}");
         if let Some(x) = n.as_i64() {
             if x < lo || x > hi {
                 self.error(path, out(&x));
@@ -520,7 +607,10 @@ impl Reader {
                 Value::Number(n) => n.to_string(),
                 _ => x.to_string(),
             };
-            self.error(path, format!("out of range: expected {}, got {shown}", range.describe()));
+            self.error(
+                path,
+                format!("out of range: expected {}, got {shown}", range.describe()),
+            );
             return None;
         }
         Some(x)
@@ -571,7 +661,10 @@ impl Reader {
             Some(format!(
                 "Topic name is illegal, it can't be longer than {MAX_NAME_LEN} characters, topic name: {s}"
             ))
-        } else if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-') {
+        } else if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
+        {
             Some(format!(
                 "Topic name \"{s}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
             ))
@@ -591,7 +684,14 @@ impl Reader {
     fn choice<T: Copy>(&mut self, v: &Value, path: &str, options: &[(&str, T)]) -> Option<T> {
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
         let Value::String(s) = v else {
-            self.error(path, format!("expected one of {}, got {}", quoted_list(&names), describe(v)));
+            self.error(
+                path,
+                format!(
+                    "expected one of {}, got {}",
+                    quoted_list(&names),
+                    describe(v)
+                ),
+            );
             return None;
         };
         if let Some((_, t)) = options.iter().find(|(n, _)| n == s) {
@@ -599,7 +699,11 @@ impl Reader {
         }
         let message = match closest(s, &names) {
             Some(c) => format!("unknown value {}; did you mean {}?", quote(s), quote(c)),
-            None => format!("unknown value {}; expected one of {}", quote(s), quoted_list(&names)),
+            None => format!(
+                "unknown value {}; expected one of {}",
+                quote(s),
+                quoted_list(&names)
+            ),
         };
         self.error(path, message);
         None
@@ -623,19 +727,37 @@ impl Reader {
             _ => None,
         };
         if acks.is_none() {
-            self.error(path, format!("expected one of \"all\", \"-1\", \"0\", \"1\", got {}", describe(v)));
+            self.error(
+                path,
+                format!(
+                    "expected one of \"all\", \"-1\", \"0\", \"1\", got {}",
+                    describe(v)
+                ),
+            );
         }
         acks
     }
 
     /// An array of at most `max` elements (longer ones are reported and not read further).
-    fn array<'v>(&mut self, v: &'v Value, path: &str, what: &str, max: usize) -> Option<&'v Vec<Value>> {
+    fn array<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        what: &str,
+        max: usize,
+    ) -> Option<&'v Vec<Value>> {
         let Value::Array(items) = v else {
             self.wrong_type(path, "an array", v);
             return None;
         };
         if items.len() > max {
-            self.error(path, format!("too many {what}: {}; at most {max} are allowed", items.len()));
+            self.error(
+                path,
+                format!(
+                    "too many {what}: {}; at most {max} are allowed",
+                    items.len()
+                ),
+            );
             return None;
         }
         Some(items)
@@ -650,12 +772,18 @@ impl Reader {
             v,
             "$",
             TOP,
-            &[("cluster", CLUSTER), ("cluster.network", NETWORK), ("cluster.config", BROKER_CONFIG)],
+            &[
+                ("cluster", CLUSTER),
+                ("cluster.network", NETWORK),
+                ("cluster.config", BROKER_CONFIG),
+            ],
         );
         let name = self.val(&o, "name", "untitled".to_string(), |r, v, p| r.string(v, p));
         let description = self.val(&o, "description", String::new(), |r, v, p| r.string(v, p));
         let seed = self.val(&o, "seed", 1, |r, v, p| r.uint(v, p, 0, u64::MAX));
-        let duration_ms = self.val(&o, "duration_ms", 60_000, |r, v, p| r.uint(v, p, 1, MAX_DURATION_MS));
+        let duration_ms = self.val(&o, "duration_ms", 60_000, |r, v, p| {
+            r.uint(v, p, 1, MAX_DURATION_MS)
+        });
 
         let mut refs = Refs::default();
         let cluster = match o.get("cluster") {
@@ -672,19 +800,40 @@ impl Reader {
         let consumer_groups = self.groups(&o, &mut refs);
         let timeline = self.timeline(&o, &mut refs);
 
-        Scenario { name, description, seed, duration_ms, cluster, topics, producers, consumer_groups, timeline }
+        Scenario {
+            name,
+            description,
+            seed,
+            duration_ms,
+            cluster,
+            topics,
+            producers,
+            consumer_groups,
+            timeline,
+        }
     }
 
     fn cluster(&mut self, v: &Value, path: &str, refs: &mut Refs) -> ClusterSpec {
-        let o = self.object(v, path, CLUSTER, &[("network", NETWORK), ("config", BROKER_CONFIG)]);
+        let o = self.object(
+            v,
+            path,
+            CLUSTER,
+            &[("network", NETWORK), ("config", BROKER_CONFIG)],
+        );
         let d = ClusterSpec::default();
-        refs.brokers = self.opt(&o, "brokers", d.brokers, |r, v, p| r.u32_in(v, p, 1, MAX_BROKERS));
-        refs.controllers =
-            self.opt(&o, "controllers", d.controllers, |r, v, p| r.u32_in(v, p, 1, MAX_CONTROLLERS));
+        refs.brokers = self.opt(&o, "brokers", d.brokers, |r, v, p| {
+            r.u32_in(v, p, 1, MAX_BROKERS)
+        });
+        refs.controllers = self.opt(&o, "controllers", d.controllers, |r, v, p| {
+            r.u32_in(v, p, 1, MAX_CONTROLLERS)
+        });
         let racks = self.val(&o, "racks", Vec::new(), |r, v, p| {
             let items = r.array(v, p, "racks", MAX_BROKERS as usize)?;
-            let racks: Vec<Option<String>> =
-                items.iter().enumerate().map(|(i, v)| r.name(v, &index_path(p, i))).collect();
+            let racks: Vec<Option<String>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| r.name(v, &index_path(p, i)))
+                .collect();
             racks.into_iter().collect()
         });
         let network = match o.get("network") {
@@ -714,7 +863,9 @@ impl Reader {
             jitter_ms: self.val(&o, "jitter_ms", d.jitter_ms, |r, v, p| {
                 r.float(v, p, FRange::closed(0.0, 60_000.0))
             }),
-            loss: self.val(&o, "loss", d.loss, |r, v, p| r.float(v, p, FRange::below(0.0, 1.0))),
+            loss: self.val(&o, "loss", d.loss, |r, v, p| {
+                r.float(v, p, FRange::below(0.0, 1.0))
+            }),
         }
     }
 
@@ -722,9 +873,18 @@ impl Reader {
         let o = self.object(v, path, BROKER_CONFIG, &[]);
         let d = BrokerConfig::default();
         let ms = |lo: u64, hi: u64| move |r: &mut Reader, v: &Value, p: &str| r.uint(v, p, lo, hi);
-        let lag = self.opt(&o, "replica.lag.time.max.ms", d.replica_lag_time_max_ms, ms(1, LONG_MS_MAX));
-        let fetch_wait =
-            self.opt(&o, "replica.fetch.wait.max.ms", d.replica_fetch_wait_max_ms, ms(0, INT_MAX));
+        let lag = self.opt(
+            &o,
+            "replica.lag.time.max.ms",
+            d.replica_lag_time_max_ms,
+            ms(1, LONG_MS_MAX),
+        );
+        let fetch_wait = self.opt(
+            &o,
+            "replica.fetch.wait.max.ms",
+            d.replica_fetch_wait_max_ms,
+            ms(0, INT_MAX),
+        );
         // KafkaConfig's own check, in its words.
         if let (Some(wait), Some(lag)) = (fetch_wait, lag) {
             if wait > lag {
@@ -796,7 +956,9 @@ impl Reader {
 
     fn topics(&mut self, top: &Obj, refs: &mut Refs) -> Vec<TopicSpec> {
         refs.topics_complete = true;
-        let Some(v) = top.get("topics") else { return Vec::new() };
+        let Some(v) = top.get("topics") else {
+            return Vec::new();
+        };
         let path = top.at("topics");
         // The partition bound makes a separate bound on the number of topics unnecessary.
         let Some(items) = self.array(v, &path, "topics", MAX_TOTAL_PARTITIONS as usize) else {
@@ -807,18 +969,26 @@ impl Reader {
         let mut first_index: BTreeMap<String, usize> = BTreeMap::new();
         let mut total: u64 = 0;
         for (i, item) in items.iter().enumerate() {
-            let (topic, name_ok, partitions_ok) = self.topic(item, &index_path(&path, i), refs.brokers);
+            let (topic, name_ok, partitions_ok) =
+                self.topic(item, &index_path(&path, i), refs.brokers);
             total += u64::from(topic.partitions);
             if name_ok {
                 if let Some(first) = first_index.get(&topic.name) {
                     self.error(
                         key_path(&index_path(&path, i), "name"),
-                        format!("duplicate topic name {}: {}[{first}] has it too", quote(&topic.name), path),
+                        format!(
+                            "duplicate topic name {}: {}[{first}] has it too",
+                            quote(&topic.name),
+                            path
+                        ),
                     );
                 } else {
                     first_index.insert(topic.name.clone(), i);
                     let compacted = topic.config.cleanup_policy == CleanupPolicy::Compact;
-                    refs.topics.insert(topic.name.clone(), (partitions_ok.then_some(topic.partitions), compacted));
+                    refs.topics.insert(
+                        topic.name.clone(),
+                        (partitions_ok.then_some(topic.partitions), compacted),
+                    );
                 }
             } else {
                 refs.topics_complete = false;
@@ -838,9 +1008,13 @@ impl Reader {
     fn topic(&mut self, v: &Value, path: &str, brokers: Option<u32>) -> (TopicSpec, bool, bool) {
         let o = self.object(v, path, TOPIC, &[("config", TOPIC_CONFIG)]);
         let name = self.req(&o, "name", |r, v, p| r.topic_name(v, p));
-        let partitions = self.req(&o, "partitions", |r, v, p| r.u32_in(v, p, 1, MAX_PARTITIONS_PER_TOPIC));
+        let partitions = self.req(&o, "partitions", |r, v, p| {
+            r.u32_in(v, p, 1, MAX_PARTITIONS_PER_TOPIC)
+        });
         let default_rf = brokers.unwrap_or(3).min(3);
-        let rf = self.opt(&o, "replication.factor", default_rf, |r, v, p| r.u32_in(v, p, 1, MAX_BROKERS));
+        let rf = self.opt(&o, "replication.factor", default_rf, |r, v, p| {
+            r.u32_in(v, p, 1, MAX_BROKERS)
+        });
         if let (Some(rf), Some(brokers)) = (rf, brokers) {
             if rf > brokers {
                 // Kafka's InvalidReplicationFactorException, word for word.
@@ -867,8 +1041,12 @@ impl Reader {
     fn topic_config(&mut self, v: &Value, path: &str, rf: Option<u32>) -> TopicConfig {
         let o = self.object(v, path, TOPIC_CONFIG, &[]);
         let d = TopicConfig::default();
-        let min_isr =
-            self.opt(&o, "min.insync.replicas", d.min_insync_replicas, |r, v, p| r.u32_in(v, p, 1, MAX_BROKERS));
+        let min_isr = self.opt(
+            &o,
+            "min.insync.replicas",
+            d.min_insync_replicas,
+            |r, v, p| r.u32_in(v, p, 1, MAX_BROKERS),
+        );
         if let (Some(m), Some(rf)) = (min_isr, rf) {
             if m > rf {
                 self.error(
@@ -879,7 +1057,8 @@ impl Reader {
                 );
             }
         }
-        let long_ms = |lo: u64| move |r: &mut Reader, v: &Value, p: &str| r.uint(v, p, lo, LONG_MS_MAX);
+        let long_ms =
+            |lo: u64| move |r: &mut Reader, v: &Value, p: &str| r.uint(v, p, lo, LONG_MS_MAX);
         TopicConfig {
             min_insync_replicas: min_isr.unwrap_or(d.min_insync_replicas),
             retention_ms: self.val(&o, "retention.ms", d.retention_ms, |r, v, p| {
@@ -889,11 +1068,25 @@ impl Reader {
                 r.int(v, p, -1, i64::MAX)
             }),
             cleanup_policy: self.val(&o, "cleanup.policy", d.cleanup_policy, |r, v, p| {
-                r.choice(v, p, &[("delete", CleanupPolicy::Delete), ("compact", CleanupPolicy::Compact)])
+                r.choice(
+                    v,
+                    p,
+                    &[
+                        ("delete", CleanupPolicy::Delete),
+                        ("compact", CleanupPolicy::Compact),
+                    ],
+                )
             }),
-            segment_bytes: self.val(&o, "segment.bytes", d.segment_bytes, |r, v, p| r.uint(v, p, 1024, INT_MAX)),
+            segment_bytes: self.val(&o, "segment.bytes", d.segment_bytes, |r, v, p| {
+                r.uint(v, p, 1024, INT_MAX)
+            }),
             segment_ms: self.val(&o, "segment.ms", d.segment_ms, long_ms(1)),
-            delete_retention_ms: self.val(&o, "delete.retention.ms", d.delete_retention_ms, long_ms(0)),
+            delete_retention_ms: self.val(
+                &o,
+                "delete.retention.ms",
+                d.delete_retention_ms,
+                long_ms(0),
+            ),
             min_cleanable_dirty_ratio: self.val(
                 &o,
                 "min.cleanable.dirty.ratio",
@@ -905,7 +1098,9 @@ impl Reader {
 
     fn producers(&mut self, top: &Obj, refs: &mut Refs) -> Vec<ProducerSpec> {
         refs.producers_complete = true;
-        let Some(v) = top.get("producers") else { return Vec::new() };
+        let Some(v) = top.get("producers") else {
+            return Vec::new();
+        };
         let path = top.at("producers");
         let Some(items) = self.array(v, &path, "producers", MAX_PRODUCERS) else {
             refs.producers_complete = false;
@@ -917,15 +1112,24 @@ impl Reader {
             let (spec, name_ok, rate_ok, idempotent_ok) = self.producer(item, &p_path, refs);
             if name_ok {
                 if refs.producers.contains_key(&spec.name) {
-                    let first = producers.iter().position(|p: &ProducerSpec| p.name == spec.name).unwrap_or(0);
+                    let first = producers
+                        .iter()
+                        .position(|p: &ProducerSpec| p.name == spec.name)
+                        .unwrap_or(0);
                     self.error(
                         key_path(&p_path, "name"),
-                        format!("duplicate producer name {}: {path}[{first}] has it too", quote(&spec.name)),
+                        format!(
+                            "duplicate producer name {}: {path}[{first}] has it too",
+                            quote(&spec.name)
+                        ),
                     );
                 } else {
                     refs.producers.insert(
                         spec.name.clone(),
-                        (rate_ok.then_some(spec.rate_per_sec), idempotent_ok.then_some(spec.config.enable_idempotence)),
+                        (
+                            rate_ok.then_some(spec.rate_per_sec),
+                            idempotent_ok.then_some(spec.config.enable_idempotence),
+                        ),
                     );
                 }
             } else {
@@ -947,9 +1151,18 @@ impl Reader {
                 self.error(o.at("topic"), unknown_name("topic", "topics", t, &known));
             }
         }
-        let rate = self.req(&o, "rate_per_sec", |r, v, p| r.float(v, p, FRange::above(0.0, MAX_RATE_PER_SEC)));
+        let rate = self.req(&o, "rate_per_sec", |r, v, p| {
+            r.float(v, p, FRange::above(0.0, MAX_RATE_PER_SEC))
+        });
         let arrival = self.val(&o, "arrival", Arrival::Poisson, |r, v, p| {
-            r.choice(v, p, &[("constant", Arrival::Constant), ("poisson", Arrival::Poisson)])
+            r.choice(
+                v,
+                p,
+                &[
+                    ("constant", Arrival::Constant),
+                    ("poisson", Arrival::Poisson),
+                ],
+            )
         });
         let keys = self.opt(&o, "keys", KeySpec::None, |r, v, p| r.keys(v, p));
         if let (Some(KeySpec::None), Some(t)) = (&keys, &topic) {
@@ -961,9 +1174,12 @@ impl Reader {
                 );
             }
         }
-        let value_bytes = self.val(&o, "value_bytes", 100, |r, v, p| r.u32_in(v, p, 1, MAX_VALUE_BYTES));
-        let tombstone_share =
-            self.val(&o, "tombstone_share", 0.0, |r, v, p| r.float(v, p, FRange::closed(0.0, 1.0)));
+        let value_bytes = self.val(&o, "value_bytes", 100, |r, v, p| {
+            r.u32_in(v, p, 1, MAX_VALUE_BYTES)
+        });
+        let tombstone_share = self.val(&o, "tombstone_share", 0.0, |r, v, p| {
+            r.float(v, p, FRange::closed(0.0, 1.0))
+        });
         let (config, idempotent_ok) = match o.get("config") {
             Some(v) => self.producer_config(v, &o.at("config")),
             None => (ProducerConfig::default(), true),
@@ -991,7 +1207,16 @@ impl Reader {
         }
         let o = self.as_object(v, path);
         let d = self.req(&o, "distribution", |r, v, p| {
-            r.choice(v, p, &[("none", D::None), ("uniform", D::Uniform), ("zipf", D::Zipf), ("hot", D::Hot)])
+            r.choice(
+                v,
+                p,
+                &[
+                    ("none", D::None),
+                    ("uniform", D::Uniform),
+                    ("zipf", D::Zipf),
+                    ("hot", D::Hot),
+                ],
+            )
         });
         let fields: &[&str] = match d {
             Some(D::None) => &["distribution"],
@@ -1001,19 +1226,32 @@ impl Reader {
             None => &["distribution", "count", "exponent", "hot_share"],
         };
         self.check_fields(&o, fields, &[]);
-        let count = |r: &mut Reader, o: &Obj| r.req(o, "count", |r, v, p| r.u32_in(v, p, 1, MAX_KEYS));
+        let count =
+            |r: &mut Reader, o: &Obj| r.req(o, "count", |r, v, p| r.u32_in(v, p, 1, MAX_KEYS));
         match d? {
             D::None => Some(KeySpec::None),
-            D::Uniform => Some(KeySpec::Uniform { count: count(self, &o)? }),
+            D::Uniform => Some(KeySpec::Uniform {
+                count: count(self, &o)?,
+            }),
             D::Zipf => {
                 let count = count(self, &o);
-                let exponent = self.req(&o, "exponent", |r, v, p| r.float(v, p, FRange::above(0.0, 100.0)));
-                Some(KeySpec::Zipf { count: count?, exponent: exponent? })
+                let exponent = self.req(&o, "exponent", |r, v, p| {
+                    r.float(v, p, FRange::above(0.0, 100.0))
+                });
+                Some(KeySpec::Zipf {
+                    count: count?,
+                    exponent: exponent?,
+                })
             }
             D::Hot => {
                 let count = count(self, &o);
-                let hot_share = self.req(&o, "hot_share", |r, v, p| r.float(v, p, FRange::closed(0.0, 1.0)));
-                Some(KeySpec::Hot { count: count?, hot_share: hot_share? })
+                let hot_share = self.req(&o, "hot_share", |r, v, p| {
+                    r.float(v, p, FRange::closed(0.0, 1.0))
+                });
+                Some(KeySpec::Hot {
+                    count: count?,
+                    hot_share: hot_share?,
+                })
             }
         }
     }
@@ -1023,12 +1261,17 @@ impl Reader {
         let o = self.object(v, path, PRODUCER_CONFIG, &[]);
         let d = ProducerConfig::default();
         let int = |lo: u64, hi: u64| move |r: &mut Reader, v: &Value, p: &str| r.uint(v, p, lo, hi);
-        let int32 = |lo: u32| move |r: &mut Reader, v: &Value, p: &str| r.u32_in(v, p, lo, i32::MAX as u32);
+        let int32 =
+            |lo: u32| move |r: &mut Reader, v: &Value, p: &str| r.u32_in(v, p, lo, i32::MAX as u32);
 
         let acks = self.opt(&o, "acks", d.acks, |r, v, p| r.acks(v, p));
         let idempotence_set = o.has("enable.idempotence");
-        let idempotence = self.opt(&o, "enable.idempotence", d.enable_idempotence, |r, v, p| r.boolean(v, p));
-        let linger = self.opt(&o, "linger.ms", d.linger_ms, |r, v, p| r.float(v, p, FRange::closed(0.0, 3_600_000.0)));
+        let idempotence = self.opt(&o, "enable.idempotence", d.enable_idempotence, |r, v, p| {
+            r.boolean(v, p)
+        });
+        let linger = self.opt(&o, "linger.ms", d.linger_ms, |r, v, p| {
+            r.float(v, p, FRange::closed(0.0, 3_600_000.0))
+        });
         let retries = self.opt(&o, "retries", d.retries, int32(0));
         let in_flight = self.opt(
             &o,
@@ -1036,9 +1279,19 @@ impl Reader {
             d.max_in_flight_requests_per_connection,
             int32(1),
         );
-        let request_timeout = self.opt(&o, "request.timeout.ms", d.request_timeout_ms, int(0, INT_MAX));
+        let request_timeout = self.opt(
+            &o,
+            "request.timeout.ms",
+            d.request_timeout_ms,
+            int(0, INT_MAX),
+        );
         let delivery_set = o.has("delivery.timeout.ms");
-        let delivery = self.opt(&o, "delivery.timeout.ms", d.delivery_timeout_ms, int(0, INT_MAX));
+        let delivery = self.opt(
+            &o,
+            "delivery.timeout.ms",
+            d.delivery_timeout_ms,
+            int(0, INT_MAX),
+        );
 
         // ProducerConfig.postProcessAndValidateIdempotenceConfigs: an explicit enable.idempotence=true
         // conflicting with retries, acks or in-flight is an error (Kafka's words); an implicit one
@@ -1096,17 +1349,25 @@ impl Reader {
             linger_ms: linger.unwrap_or(d.linger_ms),
             batch_size: self.val(&o, "batch.size", d.batch_size, int32(0)),
             retries: retries.unwrap_or(d.retries),
-            max_in_flight_requests_per_connection: in_flight.unwrap_or(d.max_in_flight_requests_per_connection),
+            max_in_flight_requests_per_connection: in_flight
+                .unwrap_or(d.max_in_flight_requests_per_connection),
             request_timeout_ms: request_timeout.unwrap_or(d.request_timeout_ms),
             delivery_timeout_ms,
-            retry_backoff_ms: self.val(&o, "retry.backoff.ms", d.retry_backoff_ms, int(0, LONG_MS_MAX)),
+            retry_backoff_ms: self.val(
+                &o,
+                "retry.backoff.ms",
+                d.retry_backoff_ms,
+                int(0, LONG_MS_MAX),
+            ),
         };
         (config, idempotence_known)
     }
 
     fn groups(&mut self, top: &Obj, refs: &mut Refs) -> Vec<GroupSpec> {
         refs.groups_complete = true;
-        let Some(v) = top.get("consumer_groups") else { return Vec::new() };
+        let Some(v) = top.get("consumer_groups") else {
+            return Vec::new();
+        };
         let path = top.at("consumer_groups");
         let Some(items) = self.array(v, &path, "consumer groups", MAX_GROUPS) else {
             refs.groups_complete = false;
@@ -1118,13 +1379,20 @@ impl Reader {
             let (spec, id_ok, members_ok) = self.group(item, &g_path, refs);
             if id_ok {
                 if refs.groups.contains_key(&spec.group_id) {
-                    let first = groups.iter().position(|g| g.group_id == spec.group_id).unwrap_or(0);
+                    let first = groups
+                        .iter()
+                        .position(|g| g.group_id == spec.group_id)
+                        .unwrap_or(0);
                     self.error(
                         key_path(&g_path, "group.id"),
-                        format!("duplicate group.id {}: {path}[{first}] has it too", quote(&spec.group_id)),
+                        format!(
+                            "duplicate group.id {}: {path}[{first}] has it too",
+                            quote(&spec.group_id)
+                        ),
                     );
                 } else {
-                    refs.groups.insert(spec.group_id.clone(), members_ok.then_some(spec.members));
+                    refs.groups
+                        .insert(spec.group_id.clone(), members_ok.then_some(spec.members));
                 }
             } else {
                 refs.groups_complete = false;
@@ -1165,9 +1433,12 @@ impl Reader {
             ok.then_some(names)
         });
         let members = self.opt(&o, "members", 1, |r, v, p| r.u32_in(v, p, 0, MAX_MEMBERS));
-        let processing_ms = self.val(&o, "processing_ms", ProcessingSpec::Constant { mean: 0.0 }, |r, v, p| {
-            r.processing(v, p)
-        });
+        let processing_ms = self.val(
+            &o,
+            "processing_ms",
+            ProcessingSpec::Constant { mean: 0.0 },
+            |r, v, p| r.processing(v, p),
+        );
         let config = match o.get("config") {
             Some(v) => self.consumer_config(v, &o.at("config")),
             None => ConsumerConfig::default(),
@@ -1209,10 +1480,19 @@ impl Reader {
                 r.choice(
                     v,
                     p,
-                    &[("earliest", OffsetReset::Earliest), ("latest", OffsetReset::Latest), ("none", OffsetReset::None)],
+                    &[
+                        ("earliest", OffsetReset::Earliest),
+                        ("latest", OffsetReset::Latest),
+                        ("none", OffsetReset::None),
+                    ],
                 )
             }),
-            enable_auto_commit: self.val(&o, "enable.auto.commit", d.enable_auto_commit, |r, v, p| r.boolean(v, p)),
+            enable_auto_commit: self.val(
+                &o,
+                "enable.auto.commit",
+                d.enable_auto_commit,
+                |r, v, p| r.boolean(v, p),
+            ),
             auto_commit_interval_ms: self.val(
                 &o,
                 "auto.commit.interval.ms",
@@ -1222,16 +1502,35 @@ impl Reader {
             max_poll_records: self.val(&o, "max.poll.records", d.max_poll_records, |r, v, p| {
                 r.u32_in(v, p, 1, i32::MAX as u32)
             }),
-            fetch_max_wait_ms: self.val(&o, "fetch.max.wait.ms", d.fetch_max_wait_ms, int(0, INT_MAX)),
-            request_timeout_ms: self.val(&o, "request.timeout.ms", d.request_timeout_ms, int(0, INT_MAX)),
-            retry_backoff_ms: self.val(&o, "retry.backoff.ms", d.retry_backoff_ms, int(0, LONG_MS_MAX)),
+            fetch_max_wait_ms: self.val(
+                &o,
+                "fetch.max.wait.ms",
+                d.fetch_max_wait_ms,
+                int(0, INT_MAX),
+            ),
+            request_timeout_ms: self.val(
+                &o,
+                "request.timeout.ms",
+                d.request_timeout_ms,
+                int(0, INT_MAX),
+            ),
+            retry_backoff_ms: self.val(
+                &o,
+                "retry.backoff.ms",
+                d.retry_backoff_ms,
+                int(0, LONG_MS_MAX),
+            ),
         }
     }
 
     fn timeline(&mut self, top: &Obj, refs: &mut Refs) -> Vec<TimelineEntry> {
-        let Some(v) = top.get("timeline") else { return Vec::new() };
+        let Some(v) = top.get("timeline") else {
+            return Vec::new();
+        };
         let path = top.at("timeline");
-        let Some(items) = self.array(v, &path, "timeline entries", MAX_TIMELINE) else { return Vec::new() };
+        let Some(items) = self.array(v, &path, "timeline entries", MAX_TIMELINE) else {
+            return Vec::new();
+        };
         // Members added anywhere in the timeline may be named by any entry: the engine numbers them
         // on from the initial members, and the file need not be sorted by time.
         for item in items {
@@ -1267,7 +1566,11 @@ impl Reader {
             }
             let message = match closest(&s, ACTIONS) {
                 Some(c) => format!("unknown action {}; did you mean {}?", quote(&s), quote(c)),
-                None => format!("unknown action {}; expected one of {}", quote(&s), quoted_list(ACTIONS)),
+                None => format!(
+                    "unknown action {}; expected one of {}",
+                    quote(&s),
+                    quoted_list(ACTIONS)
+                ),
             };
             r.error(p, message);
             None
@@ -1280,18 +1583,32 @@ impl Reader {
         fields.extend_from_slice(action_fields(&action_name));
         self.check_fields(&o, &fields, &[]);
         let action = self.action(&action_name, &o, refs, added);
-        Some(TimelineEntry { at_ms: at_ms?, action: action? })
+        Some(TimelineEntry {
+            at_ms: at_ms?,
+            action: action?,
+        })
     }
 
-    fn action(&mut self, name: &str, o: &Obj, refs: &Refs, added: &mut BTreeMap<String, u32>) -> Option<Action> {
+    fn action(
+        &mut self,
+        name: &str,
+        o: &Obj,
+        refs: &Refs,
+        added: &mut BTreeMap<String, u32>,
+    ) -> Option<Action> {
         let action = match name {
-            "crash_broker" => Action::CrashBroker { broker: self.req(o, "broker", |r, v, p| r.broker_ref(v, p, refs, false))? },
-            "restart_broker" => {
-                Action::RestartBroker { broker: self.req(o, "broker", |r, v, p| r.broker_ref(v, p, refs, true))? }
-            }
+            "crash_broker" => Action::CrashBroker {
+                broker: self.req(o, "broker", |r, v, p| r.broker_ref(v, p, refs, false))?,
+            },
+            "restart_broker" => Action::RestartBroker {
+                broker: self.req(o, "broker", |r, v, p| r.broker_ref(v, p, refs, true))?,
+            },
             "crash_leader" => {
                 let topic = self.req(o, "topic", |r, v, p| r.topic_ref(v, p, refs));
-                let partitions = topic.as_ref().and_then(|t| refs.topics.get(t)).and_then(|(n, _)| *n);
+                let partitions = topic
+                    .as_ref()
+                    .and_then(|t| refs.topics.get(t))
+                    .and_then(|(n, _)| *n);
                 let partition = self.req(o, "partition", |r, v, p| {
                     let x = r.u32_in(v, p, 0, u32::MAX)?;
                     match (partitions, &topic) {
@@ -1302,10 +1619,17 @@ impl Reader {
                         _ => Some(x),
                     }
                 });
-                Action::CrashLeader { topic: topic?, partition: partition? }
+                Action::CrashLeader {
+                    topic: topic?,
+                    partition: partition?,
+                }
             }
-            "isolate_broker" => Action::IsolateBroker { broker: self.req(o, "broker", |r, v, p| r.broker_id(v, p, refs))? },
-            "partition_network" => Action::PartitionNetwork { groups: self.req(o, "groups", |r, v, p| r.net_groups(v, p, refs))? },
+            "isolate_broker" => Action::IsolateBroker {
+                broker: self.req(o, "broker", |r, v, p| r.broker_id(v, p, refs))?,
+            },
+            "partition_network" => Action::PartitionNetwork {
+                groups: self.req(o, "groups", |r, v, p| r.net_groups(v, p, refs))?,
+            },
             "heal_network" => Action::HealNetwork,
             "crash_controller" => Action::CrashController {
                 controller: self.req(o, "controller", |r, v, p| {
@@ -1319,18 +1643,28 @@ impl Reader {
                     r.controller_id(v, p, refs).map(ControllerRef::Id)
                 })?,
             },
-            "restart_controller" => {
-                Action::RestartController { controller: self.req(o, "controller", |r, v, p| r.controller_id(v, p, refs))? }
-            }
+            "restart_controller" => Action::RestartController {
+                controller: self.req(o, "controller", |r, v, p| r.controller_id(v, p, refs))?,
+            },
             "slow_consumer" => {
                 let group = self.req(o, "group", |r, v, p| r.group_ref(v, p, refs));
-                let member = self.req(o, "member", |r, v, p| r.member(v, p, group.as_deref(), refs));
-                let factor = self.req(o, "factor", |r, v, p| r.float(v, p, FRange::closed(1.0, 1000.0)));
-                Action::SlowConsumer { group: group?, member: member?, factor: factor? }
+                let member = self.req(o, "member", |r, v, p| {
+                    r.member(v, p, group.as_deref(), refs)
+                });
+                let factor = self.req(o, "factor", |r, v, p| {
+                    r.float(v, p, FRange::closed(1.0, 1000.0))
+                });
+                Action::SlowConsumer {
+                    group: group?,
+                    member: member?,
+                    factor: factor?,
+                }
             }
             "crash_consumer" | "restart_consumer" | "remove_consumer" => {
                 let group = self.req(o, "group", |r, v, p| r.group_ref(v, p, refs));
-                let member = self.req(o, "member", |r, v, p| r.member(v, p, group.as_deref(), refs));
+                let member = self.req(o, "member", |r, v, p| {
+                    r.member(v, p, group.as_deref(), refs)
+                });
                 let (group, member) = (group?, member?);
                 match name {
                     "crash_consumer" => Action::CrashConsumer { group, member },
@@ -1355,7 +1689,10 @@ impl Reader {
             }
             "traffic_spike" => {
                 let producer = self.req(o, "producer", |r, v, p| r.producer_ref(v, p, refs));
-                let rate = producer.as_ref().and_then(|n| refs.producers.get(n)).and_then(|(r, _)| *r);
+                let rate = producer
+                    .as_ref()
+                    .and_then(|n| refs.producers.get(n))
+                    .and_then(|(r, _)| *r);
                 let factor = self.req(o, "factor", |r, v, p| {
                     let f = r.float(v, p, FRange::above(0.0, 1000.0))?;
                     match rate {
@@ -1366,17 +1703,30 @@ impl Reader {
                         _ => Some(f),
                     }
                 });
-                let duration_ms = self.req(o, "duration_ms", |r, v, p| r.uint(v, p, 1, LONG_MS_MAX));
-                Action::TrafficSpike { producer: producer?, factor: factor?, duration_ms: duration_ms? }
+                let duration_ms =
+                    self.req(o, "duration_ms", |r, v, p| r.uint(v, p, 1, LONG_MS_MAX));
+                Action::TrafficSpike {
+                    producer: producer?,
+                    factor: factor?,
+                    duration_ms: duration_ms?,
+                }
             }
             "set_producer_rate" => {
                 let producer = self.req(o, "producer", |r, v, p| r.producer_ref(v, p, refs));
-                let rate = self.req(o, "rate_per_sec", |r, v, p| r.float(v, p, FRange::above(0.0, MAX_RATE_PER_SEC)));
-                Action::SetProducerRate { producer: producer?, rate_per_sec: rate? }
+                let rate = self.req(o, "rate_per_sec", |r, v, p| {
+                    r.float(v, p, FRange::above(0.0, MAX_RATE_PER_SEC))
+                });
+                Action::SetProducerRate {
+                    producer: producer?,
+                    rate_per_sec: rate?,
+                }
             }
             "set_producer_acks" => {
                 let producer = self.req(o, "producer", |r, v, p| r.producer_ref(v, p, refs));
-                let idempotent = producer.as_ref().and_then(|n| refs.producers.get(n)).and_then(|(_, i)| *i);
+                let idempotent = producer
+                    .as_ref()
+                    .and_then(|n| refs.producers.get(n))
+                    .and_then(|(_, i)| *i);
                 let acks = self.req(o, "acks", |r, v, p| {
                     let a = r.acks(v, p)?;
                     if a != Acks::All && idempotent == Some(true) {
@@ -1388,7 +1738,10 @@ impl Reader {
                     }
                     Some(a)
                 });
-                Action::SetProducerAcks { producer: producer?, acks: acks? }
+                Action::SetProducerAcks {
+                    producer: producer?,
+                    acks: acks?,
+                }
             }
             // `entry` only calls us with a name from ACTIONS.
             _ => return None,
@@ -1402,14 +1755,26 @@ impl Reader {
         let id = self.u32_in(v, path, 0, u32::MAX)?;
         match refs.brokers {
             Some(n) if id >= n => {
-                self.error(path, format!("no broker {id}: the cluster has {n} brokers, ids 0 to {}", n - 1));
+                self.error(
+                    path,
+                    format!(
+                        "no broker {id}: the cluster has {n} brokers, ids 0 to {}",
+                        n - 1
+                    ),
+                );
                 None
             }
             _ => Some(id),
         }
     }
 
-    fn broker_ref(&mut self, v: &Value, path: &str, refs: &Refs, restart: bool) -> Option<BrokerRef> {
+    fn broker_ref(
+        &mut self,
+        v: &Value,
+        path: &str,
+        refs: &Refs,
+        restart: bool,
+    ) -> Option<BrokerRef> {
         match v {
             Value::String(s) if s == "crashed" => {
                 if restart {
@@ -1421,7 +1786,11 @@ impl Reader {
             }
             Value::Number(_) => self.broker_id(v, path, refs).map(BrokerRef::Id),
             other => {
-                let expected = if restart { "a broker id or \"crashed\"" } else { "a broker id" };
+                let expected = if restart {
+                    "a broker id or \"crashed\""
+                } else {
+                    "a broker id"
+                };
                 self.wrong_type(path, expected, other);
                 None
             }
@@ -1432,7 +1801,13 @@ impl Reader {
         let id = self.u32_in(v, path, 0, u32::MAX)?;
         match refs.controllers {
             Some(n) if id >= n => {
-                self.error(path, format!("no controller {id}: the quorum has {n} controllers, ids 0 to {}", n - 1));
+                self.error(
+                    path,
+                    format!(
+                        "no controller {id}: the quorum has {n} controllers, ids 0 to {}",
+                        n - 1
+                    ),
+                );
                 None
             }
             _ => Some(id),
@@ -1442,7 +1817,10 @@ impl Reader {
     fn net_groups(&mut self, v: &Value, path: &str, refs: &Refs) -> Option<Vec<Vec<u32>>> {
         let items = self.array(v, path, "groups", MAX_BROKERS as usize)?;
         if items.len() < 2 {
-            self.error(path, "a network partition needs at least 2 groups of brokers");
+            self.error(
+                path,
+                "a network partition needs at least 2 groups of brokers",
+            );
             return None;
         }
         let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
@@ -1466,7 +1844,10 @@ impl Reader {
                     continue;
                 };
                 if let Some(first) = seen.get(&id) {
-                    self.error(id_path, format!("broker {id} is already in {path}[{first}]"));
+                    self.error(
+                        id_path,
+                        format!("broker {id} is already in {path}[{first}]"),
+                    );
                     ok = false;
                 } else {
                     seen.insert(id, i);
@@ -1492,7 +1873,10 @@ impl Reader {
         let g = self.string(v, path)?;
         if refs.groups_complete && !refs.groups.contains_key(&g) {
             let known: Vec<&str> = refs.groups.keys().map(String::as_str).collect();
-            self.error(path, unknown_name("consumer group", "consumer groups", &g, &known));
+            self.error(
+                path,
+                unknown_name("consumer group", "consumer groups", &g, &known),
+            );
             return None;
         }
         Some(g)
@@ -1512,13 +1896,22 @@ impl Reader {
     fn member(&mut self, v: &Value, path: &str, group: Option<&str>, refs: &Refs) -> Option<u32> {
         let m = self.u32_in(v, path, 0, MAX_MEMBERS)?;
         let Some(g) = group else { return Some(m) };
-        let Some(Some(members)) = refs.groups.get(g) else { return Some(m) };
+        let Some(Some(members)) = refs.groups.get(g) else {
+            return Some(m);
+        };
         let limit = members + refs.adds.get(g).copied().unwrap_or(0);
         if m >= limit {
             let message = if limit == 0 {
-                format!("group {} has no members (members is 0 and no add_consumer adds one)", quote(g))
+                format!(
+                    "group {} has no members (members is 0 and no add_consumer adds one)",
+                    quote(g)
+                )
             } else {
-                format!("no member {m} in group {}: its members are numbered 0 to {}", quote(g), limit - 1)
+                format!(
+                    "no member {m} in group {}: its members are numbered 0 to {}",
+                    quote(g),
+                    limit - 1
+                )
             };
             self.error(path, message);
             return None;
