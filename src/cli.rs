@@ -1,7 +1,187 @@
-//! Temporary CLI entry (replaced by the full CLI): runs the benchmark.
+//! The native `streamlab` command: a thin shell over the scenario reader and the engine. It reads files,
+//! prints, and turns every failure into a message and an exit code (0 ok, 1 bad scenario or unreadable
+//! file, 2 bad command line); it never panics on user input. `run` prints `SEED=<n>` on stderr before
+//! anything else (TigerBeetle's habit), so every run can be reproduced; with `--json` stdout carries
+//! exactly one JSON object and nothing else.
+
+use clap::{Parser, Subcommand};
+
+use crate::engine::partitioner::partition_for_key;
+use crate::scenario::builtin::{builtin, BUILTIN};
+use crate::scenario::{parse_scenario, Scenario, ScenarioError};
+
+#[derive(Parser)]
+#[command(
+    name = "streamlab",
+    version,
+    about = "A deterministic simulator of a Kafka cluster"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and print its report. FILE is a path or the name of a built-in scenario.
+    Run {
+        file: String,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time (ms) instead of the scenario's duration_ms.
+        #[arg(long = "until-ms")]
+        until_ms: Option<u64>,
+        /// Print the report as one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a scenario: print every error on stdout, one per line as `path: message`, and exit 1;
+    /// print nothing and exit 0 when it is valid. FILE is a path or a built-in scenario's name.
+    Validate { file: String },
+    /// Print the partition Kafka's default partitioner picks for each KEY, one `key partition` line
+    /// each (murmur2 of the UTF-8 bytes, as the Java producer does). Put `--` before keys that start with '-'.
+    Partition {
+        /// Number of partitions of the topic (at least 1).
+        #[arg(long)]
+        partitions: u32,
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// Run the engine benchmark and print its figures.
+    Bench,
+    /// List the built-in scenarios with their descriptions.
+    List,
+}
+
+/// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    if std::env::args().nth(1).as_deref() == Some("bench") {
-        print!("{}", crate::bench::run());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version on stdout (exit 0) and usage errors on stderr (exit 2).
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match cli.command {
+        Command::Run {
+            file,
+            seed,
+            until_ms,
+            json,
+        } => run(&file, seed, until_ms, json),
+        Command::Validate { file } => validate(&file),
+        Command::Partition { partitions, keys } => partition(partitions, &keys),
+        Command::Bench => {
+            print!("{}", crate::bench::run());
+            0
+        }
+        Command::List => list(),
+    }
+}
+
+/// The scenario text: the file at `file`, else the built-in scenario of that name.
+fn read_source(file: &str) -> Result<String, String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Ok(text),
+        Err(e) => match builtin(file) {
+            Some(text) => Ok(text.to_string()),
+            None => Err(format!(
+                "cannot read {file}: {e} (nor is it a built-in scenario; `streamlab list` shows those)"
+            )),
+        },
+    }
+}
+
+fn load(file: &str) -> Result<Scenario, Vec<String>> {
+    let text = read_source(file).map_err(|e| vec![e])?;
+    parse_scenario(&text).map_err(|errors| errors.iter().map(ScenarioError::to_string).collect())
+}
+
+fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 {
+    let mut scenario = match load(file) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return 1;
+        }
+    };
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    eprintln!("SEED={}", scenario.seed);
+    let report = crate::engine::report::run_report(&scenario, until_ms);
+    if json {
+        match serde_json::to_string(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("cannot write the report as JSON: {e}");
+                return 1;
+            }
+        }
+    } else {
+        println!("{}", report.to_text());
     }
     0
+}
+
+fn validate(file: &str) -> i32 {
+    // A file that cannot be read is not a scenario error: that message goes to stderr.
+    let text = match read_source(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    match parse_scenario(&text) {
+        Ok(_) => 0,
+        Err(errors) => {
+            for e in errors {
+                println!("{e}");
+            }
+            1
+        }
+    }
+}
+
+fn partition(partitions: u32, keys: &[String]) -> i32 {
+    if partitions == 0 {
+        eprintln!("error: --partitions must be at least 1 (a topic has at least one partition)");
+        return 2;
+    }
+    for key in keys {
+        println!("{key} {}", partition_for_key(key.as_bytes(), partitions));
+    }
+    0
+}
+
+fn list() -> i32 {
+    let width = BUILTIN
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    for (name, text) in BUILTIN {
+        let description = match parse_scenario(text) {
+            // The first sentence is the one-line summary; the app shows the whole description.
+            Ok(s) => first_sentence(&s.description).to_string(),
+            Err(errors) => format!(
+                "(invalid: {})",
+                errors.first().map(ToString::to_string).unwrap_or_default()
+            ),
+        };
+        println!("{name:width$}  {description}");
+    }
+    0
+}
+
+fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
 }

@@ -1,7 +1,9 @@
 //! One integration-test binary; each module tests one feature through the public API.
 
+mod cli;
 mod determinism;
 mod replication;
+mod scenario_parse;
 mod support;
 mod swarm;
 mod timing;

@@ -1,44 +1,110 @@
-//! Kafka's default partitioner for keyed records: murmur2 of the key bytes, made positive, modulo the
-//! partition count (all partitions, available or not).
+//! Kafka's keyed partitioner, bit for bit: `murmur2` as in `org.apache.kafka.common.utils.Utils`,
+//! `toPositive` (a mask, not `abs`), and `BuiltInPartitioner.partitionForKey`. A keyed record lands on
+//! the same partition here as on a real cluster with the same partition count, so a trainer can
+//! check the simulator against `kafka-console-producer`. Null keys do not come here (sticky partitioner).
 
-/// Kafka's `Utils.murmur2`.
+/// Kafka's `Utils.murmur2`: 32-bit MurmurHash2 with Kafka's seed, all arithmetic wrapping. Java's
+/// `>>>` is a logical shift, which is why the mixing works on `u32` and only the result is signed.
 pub fn murmur2(data: &[u8]) -> i32 {
-    let seed: u32 = 0x9747_b28c;
-    let m: u32 = 0x5bd1_e995;
-    let r = 24;
-    let len = data.len();
-    let mut h: u32 = seed ^ (len as u32);
-    let chunks = len / 4;
-    for i in 0..chunks {
-        let o = i * 4;
-        let mut k = u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]);
-        k = k.wrapping_mul(m);
-        k ^= k >> r;
-        k = k.wrapping_mul(m);
-        h = h.wrapping_mul(m);
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+
+    let length = data.len();
+    // Java computes `seed ^ length` on ints; the truncation to 32 bits is the same as Java's.
+    let mut h: u32 = SEED ^ (length as u32);
+
+    let mut words = data.chunks_exact(4);
+    for word in &mut words {
+        let mut k = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
         h ^= k;
     }
-    let tail = &data[chunks * 4..];
+
+    // The tail falls through like Java's `switch` without `break`: 3 bytes xor all three in.
+    // Java sign-extends each byte before masking with 0xff, so the masked value is the plain u8.
+    let tail = words.remainder();
     if tail.len() == 3 {
-        h ^= (tail[2] as u32) << 16;
+        h ^= u32::from(tail[2]) << 16;
     }
     if tail.len() >= 2 {
-        h ^= (tail[1] as u32) << 8;
+        h ^= u32::from(tail[1]) << 8;
     }
     if !tail.is_empty() {
-        h ^= tail[0] as u32;
-        h = h.wrapping_mul(m);
+        h ^= u32::from(tail[0]);
+        h = h.wrapping_mul(M);
     }
+
     h ^= h >> 13;
-    h = h.wrapping_mul(m);
+    h = h.wrapping_mul(M);
     h ^= h >> 15;
     h as i32
 }
 
+/// Kafka's `Utils.toPositive`: clears the sign bit. Not `abs`, which would map `i32::MIN` to itself
+/// and send different keys to different partitions than Kafka does.
 pub fn to_positive(x: i32) -> i32 {
     x & 0x7fff_ffff
 }
 
+/// The partition Kafka's producer picks for a non-null key: `toPositive(murmur2(key)) % numPartitions`,
+/// counting every partition of the topic (available or not). `num_partitions` of 0 has no partition;
+/// we answer 0 rather than divide by zero, and the scenario reader never lets 0 through.
 pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
-    (to_positive(murmur2(key)) as u32) % num_partitions.max(1)
+    if num_partitions == 0 {
+        return 0;
+    }
+    // to_positive's result is in 0..=i32::MAX, so the cast to u32 is exact.
+    (to_positive(murmur2(key)) as u32) % num_partitions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The six vectors of Kafka's UtilsTest.testMurmur2.
+    #[test]
+    fn murmur2_matches_kafka_utils_test() {
+        let cases: &[(&[u8], i32)] = &[
+            (b"21", -973_932_308),
+            (b"foobar", -790_332_482),
+            (b"a-little-bit-long-string", -985_981_536),
+            (b"a-little-bit-longer-string", -1_486_304_829),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58_897_971,
+            ),
+            // Kafka's test passes the bytes {'a', 'b', 'c'}.
+            (b"abc", 479_470_107),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(
+                murmur2(key),
+                *expected,
+                "murmur2({:?})",
+                String::from_utf8_lossy(key)
+            );
+        }
+    }
+
+    #[test]
+    fn to_positive_masks_the_sign_bit() {
+        assert_eq!(to_positive(-973_932_308), 1_173_551_340);
+        assert_eq!(to_positive(i32::MIN), 0);
+        assert_eq!(to_positive(-1), i32::MAX);
+        assert_eq!(to_positive(42), 42);
+    }
+
+    #[test]
+    fn partition_for_key_uses_the_positive_hash_modulo_partitions() {
+        // 1173551340 % 3 = 0; "foobar": (-790332482 & 0x7fffffff) = 1357151166, % 6 = 0.
+        assert_eq!(partition_for_key(b"21", 3), 0);
+        assert_eq!(partition_for_key(b"foobar", 6), 1_357_151_166 % 6);
+        assert_eq!(partition_for_key(b"abc", 7), 479_470_107 % 7);
+        assert_eq!(partition_for_key(b"anything", 1), 0);
+        assert_eq!(partition_for_key(b"anything", 0), 0);
+    }
 }

@@ -1,5 +1,45 @@
 //! The built-in scenarios, compiled in from `static/scenarios/` so the app, the CLI and the tests use
-//! the very same files.
+//! the very same files. Each is a lesson with a `description` for the trainer; `bench` is the load the
+//! engine benchmark runs. The order here is the order the app and `streamlab list` show them.
 
 /// (file stem, JSON text) of every built-in scenario.
-pub const BUILTIN: &[(&str, &str)] = &[];
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "quickstart",
+        include_str!("../../static/scenarios/quickstart.json"),
+    ),
+    (
+        "acks1-loss",
+        include_str!("../../static/scenarios/acks1-loss.json"),
+    ),
+    (
+        "acks-all-survives",
+        include_str!("../../static/scenarios/acks-all-survives.json"),
+    ),
+    (
+        "unclean-election",
+        include_str!("../../static/scenarios/unclean-election.json"),
+    ),
+    (
+        "isr-shrink",
+        include_str!("../../static/scenarios/isr-shrink.json"),
+    ),
+    (
+        "reordering",
+        include_str!("../../static/scenarios/reordering.json"),
+    ),
+    (
+        "idempotent",
+        include_str!("../../static/scenarios/idempotent.json"),
+    ),
+    ("mm1", include_str!("../../static/scenarios/mm1.json")),
+    ("bench", include_str!("../../static/scenarios/bench.json")),
+];
+
+/// The JSON text of the built-in scenario with this file stem, if there is one.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(stem, _)| *stem == name)
+        .map(|(_, text)| *text)
+}
