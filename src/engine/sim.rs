@@ -270,29 +270,30 @@ impl Sim {
     /// Process the next event if it is due no later than the end of the run. Returns false when
     /// nothing is left to do.
     pub fn step(&mut self) -> bool {
-        match self.queue.peek_time() {
-            Some(t) if t <= self.end => {
-                let (t, ev) = self.queue.pop().expect("peeked");
-                self.now = t;
-                self.events += 1;
-                self.hash.fold(t);
-                self.hash.fold(ev.kind() << 56 ^ ev.subject());
-                self.dispatch(ev);
+        match self.queue.pop_due(self.end) {
+            Some((t, ev)) => {
+                self.process(t, ev);
                 true
             }
-            _ => false,
+            None => false,
         }
+    }
+
+    #[inline]
+    fn process(&mut self, t: SimTime, ev: Event) {
+        self.now = t;
+        self.events += 1;
+        self.hash.fold(t);
+        self.hash.fold(ev.kind() << 56 ^ ev.subject());
+        self.dispatch(ev);
     }
 
     /// Process every event with time <= `t_us` (capped at the end of the run), then move the clock
     /// to `t_us`.
     pub fn run_until(&mut self, t_us: SimTime) {
         let t = t_us.min(self.end);
-        while let Some(next) = self.queue.peek_time() {
-            if next > t {
-                break;
-            }
-            self.step();
+        while let Some((time, ev)) = self.queue.pop_due(t) {
+            self.process(time, ev);
         }
         if t > self.now {
             self.now = t;
