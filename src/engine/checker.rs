@@ -116,7 +116,7 @@ impl Sim {
             };
             let has_group = topic_has_group[m.topic as usize];
             for b in self.replicas[ri].log.batches.iter() {
-                for r in b.recs.iter() {
+                for r in b.records() {
                     let (p, s) = split(r.id);
                     let (w, mask) = (s / 64, 1u64 << (s % 64));
                     if present[p][w] & mask != 0 {

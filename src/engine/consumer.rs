@@ -6,10 +6,11 @@
 //! change; a crashed member is noticed after the 45 s default `session.timeout.ms`.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use super::cluster::Node;
 use super::kernel::{exp_us, ms_to_us, sub_rng, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Rec};
+use super::log::{Batch, Record};
 use super::sim::{Event, FetchResult, KafkaError, Sim};
 use crate::scenario::{ConsumerConfig, GroupSpec, OffsetReset, ProcessingSpec};
 
@@ -26,7 +27,7 @@ pub struct MemberPartition {
     pub fetch_offset: u64,
     pub fetching: bool,
     pub session: u64,
-    pub buffer: VecDeque<(Batch, u64, u64)>,
+    pub buffer: VecDeque<(Rc<Batch>, u64, u64)>,
 }
 
 pub struct Member {
@@ -42,7 +43,7 @@ pub struct Member {
     pub state: Vec<MemberPartition>,
     pub busy: bool,
     pub token: u64,
-    pub processing: Vec<(u32, u64, Rec, SimTime)>,
+    pub processing: Vec<(u32, u64, Record, SimTime)>,
     pub next_commit: SimTime,
     pub rr: usize,
 }
@@ -345,7 +346,7 @@ impl Sim {
                         ProcessingSpec::Exponential { mean } => exp_us(&mut member.rng, mean * slow * 1000.0),
                     };
                     t += dt;
-                    out.push((pi as u32, off, b.recs[i], t));
+                    out.push((pi as u32, off, b.record(i), t));
                     pos = off + 1;
                     i += 1;
                 }

@@ -58,7 +58,7 @@ pub struct ProduceRequest {
 /// What a leader answers a fetch with.
 #[derive(Clone, Debug)]
 pub enum FetchResult {
-    Records { batches: Vec<Batch>, high_watermark: u64, log_start_offset: u64, upto: u64 },
+    Records { batches: Vec<Rc<Batch>>, high_watermark: u64, log_start_offset: u64, upto: u64 },
     /// KIP-101/KIP-595: the follower's log diverged from the leader's at this offset.
     Diverging { end_offset: u64 },
     Error(KafkaError),
@@ -424,16 +424,36 @@ impl Sim {
     pub fn storage(&self) -> Storage {
         use super::log::{Batch, Rec};
         let mut st = Storage::default();
-        let mut seen = std::collections::BTreeSet::new();
+        // Replicas share batches (and a batch its records): count each allocation once, plus one
+        // pointer per batch per replica.
+        let mut batches: Vec<*const Batch> = Vec::new();
+        let mut blocks: Vec<(*const Rec, u64)> = Vec::new();
+        let mut offsets: Vec<(*const u64, u64)> = Vec::new();
         for r in &self.replicas {
-            st.bytes += (r.log.batches.len() * std::mem::size_of::<Batch>()) as u64;
+            st.bytes += (r.log.batches.len() * std::mem::size_of::<Rc<Batch>>()) as u64;
             for b in &r.log.batches {
-                // Replicas share a batch's records; count each allocation once.
-                if seen.insert(b.recs.as_ptr() as usize) {
-                    st.records += b.recs.len() as u64;
-                    st.bytes += (b.recs.len() * std::mem::size_of::<Rec>() + 16) as u64;
+                batches.push(Rc::as_ptr(b));
+                blocks.push((b.block.recs.as_ptr(), b.len() as u64));
+                if let Some(o) = &b.offsets {
+                    offsets.push((o.as_ptr(), o.len() as u64));
                 }
             }
+        }
+        batches.sort_unstable();
+        batches.dedup();
+        blocks.sort_unstable();
+        blocks.dedup();
+        offsets.sort_unstable();
+        offsets.dedup();
+        // An `Rc` allocation is its two counts (16 bytes) and the value.
+        st.bytes += (batches.len() * (16 + std::mem::size_of::<Batch>())) as u64;
+        for (_, n) in blocks {
+            st.records += n;
+            st.bytes += 16 + n * std::mem::size_of::<Rec>() as u64;
+        }
+        // Offsets kept by compaction.
+        for (_, n) in offsets {
+            st.bytes += 16 + n * 8;
         }
         st
     }
