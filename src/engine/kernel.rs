@@ -53,15 +53,14 @@ impl<E> Ord for Entry<E> {
 /// the lanes gives exactly the heap's order, at a fraction of its cost.
 const LANES: usize = 8;
 
-struct Lane<E> {
-    delay: SimTime,
-    entries: VecDeque<Entry<E>>,
-}
-
 /// Pending events, popped in (time, insertion sequence) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
-    lanes: Vec<Lane<E>>,
+    /// The delay each lane takes, and the lanes (at most `LANES`).
+    delays: Vec<SimTime>,
+    lanes: Vec<VecDeque<Entry<E>>>,
+    /// Bit i set when lane i is not empty.
+    busy: u32,
     seq: u64,
     /// Time of the last event popped: delays (and so lanes) are measured from it.
     now: SimTime,
@@ -70,7 +69,7 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), lanes: Vec::with_capacity(LANES), seq: 0, now: 0, len: 0 }
+        EventQueue { heap: BinaryHeap::with_capacity(1024), delays: Vec::with_capacity(LANES), lanes: Vec::with_capacity(LANES), busy: 0, seq: 0, now: 0, len: 0 }
     }
 }
 
@@ -87,44 +86,43 @@ impl<E> EventQueue<E> {
         self.len += 1;
         let entry = Entry { time, seq: self.seq, event };
         let delay = time.saturating_sub(self.now);
-        let mut free = None;
-        for (i, lane) in self.lanes.iter_mut().enumerate() {
-            if lane.delay == delay {
-                if lane.entries.back().is_none_or(|b| b.time <= time) {
-                    lane.entries.push_back(entry);
-                } else {
+        let lane = match self.delays.iter().position(|&d| d == delay) {
+            Some(i) => {
+                if self.lanes[i].back().is_some_and(|b| b.time > time) {
                     self.heap.push(entry);
+                    return;
                 }
-                return;
-            }
-            if free.is_none() && lane.entries.is_empty() {
-                free = Some(i);
-            }
-        }
-        let lane = match free {
-            Some(i) => i,
-            None if self.lanes.len() < LANES => {
-                self.lanes.push(Lane { delay, entries: VecDeque::with_capacity(64) });
-                self.lanes.len() - 1
+                i
             }
             None => {
-                self.heap.push(entry);
-                return;
+                let free = !self.busy & ((1u32 << self.lanes.len()) - 1);
+                if free != 0 {
+                    free.trailing_zeros() as usize
+                } else if self.lanes.len() < LANES {
+                    self.lanes.push(VecDeque::with_capacity(64));
+                    self.delays.push(delay);
+                    self.lanes.len() - 1
+                } else {
+                    self.heap.push(entry);
+                    return;
+                }
             }
         };
-        let lane = &mut self.lanes[lane];
-        lane.delay = delay;
-        lane.entries.push_back(entry);
+        self.delays[lane] = delay;
+        self.lanes[lane].push_back(entry);
+        self.busy |= 1 << lane;
     }
 
     #[inline]
     fn head(&self) -> Option<(SimTime, u64, Head)> {
         let mut best = self.heap.peek().map(|e| (e.time, e.seq, Head::Heap));
-        for (i, lane) in self.lanes.iter().enumerate() {
-            if let Some(e) = lane.entries.front() {
-                if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
-                    best = Some((e.time, e.seq, Head::Lane(i)));
-                }
+        let mut busy = self.busy;
+        while busy != 0 {
+            let i = busy.trailing_zeros() as usize;
+            busy &= busy - 1;
+            let e = self.lanes[i].front().expect("busy lane");
+            if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
+                best = Some((e.time, e.seq, Head::Lane(i)));
             }
         }
         best
@@ -146,10 +144,15 @@ impl<E> EventQueue<E> {
             return None;
         }
         let e = match head {
-            Head::Heap => self.heap.pop(),
-            Head::Lane(i) => self.lanes[i].entries.pop_front(),
-        }
-        .expect("head exists");
+            Head::Heap => self.heap.pop().expect("head exists"),
+            Head::Lane(i) => {
+                let e = self.lanes[i].pop_front().expect("head exists");
+                if self.lanes[i].is_empty() {
+                    self.busy &= !(1 << i);
+                }
+                e
+            }
+        };
         self.len -= 1;
         self.now = e.time;
         Some((e.time, e.event))
