@@ -153,7 +153,7 @@ pub struct FollowerProgress {
     pub last_caught_up_us: SimTime,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Parked {
     Replica { token: u64, follower: u32, session: u64, offset: u64 },
     Consumer { token: u64, group: u32, member: u32, session: u64, offset: u64 },
@@ -1096,10 +1096,11 @@ impl Sim {
             return;
         }
         let (b, tp) = (self.replicas[li].broker, self.replicas[li].tp);
-        let parked = std::mem::take(&mut self.replicas[li].parked);
-        let mut keep = Vec::new();
-        for p in parked {
-            match p {
+        // Answered entries leave, the others keep their order; the vector keeps its capacity.
+        let mut parked = std::mem::take(&mut self.replicas[li].parked);
+        let mut kept = 0;
+        for i in 0..parked.len() {
+            match parked[i] {
                 Parked::Replica { follower, session, offset, .. } if replicas && offset < self.replicas[li].log.log_end_offset => {
                     let res = self.read_for_replica(li, offset);
                     self.respond_replica_fetch(b, follower, tp, session, res);
@@ -1108,10 +1109,19 @@ impl Sim {
                     let res = self.read_for_consumer(li, offset);
                     self.respond_consumer_fetch(b, group, member, tp, session, res);
                 }
-                other => keep.push(other),
+                _ => {
+                    parked.swap(kept, i);
+                    kept += 1;
+                }
             }
         }
-        self.replicas[li].parked.extend(keep);
+        parked.truncate(kept);
+        // Anything parked meanwhile goes first, as before.
+        let added = std::mem::replace(&mut self.replicas[li].parked, parked);
+        if !added.is_empty() {
+            let kept = std::mem::replace(&mut self.replicas[li].parked, added);
+            self.replicas[li].parked.extend(kept);
+        }
     }
 
     pub(crate) fn on_fetch_wait_expired(&mut self, b: u32, tp: u32, token: u64) {

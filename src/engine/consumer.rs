@@ -195,8 +195,10 @@ impl Sim {
 
     /// Send a fetch for every owned partition that has nothing buffered and nothing in flight.
     fn ensure_fetches(&mut self, g: u32, m: u32) {
-        let owned = self.groups[g as usize].members[m as usize].owned.clone();
-        for pi in owned {
+        // By index: sending a fetch never changes the assignment, and a clone would allocate.
+        let n = self.groups[g as usize].members[m as usize].owned.len();
+        for k in 0..n {
+            let pi = self.groups[g as usize].members[m as usize].owned[k];
             let st = &self.groups[g as usize].members[m as usize].state[pi as usize];
             if !st.fetching && st.buffer.is_empty() {
                 self.send_consumer_fetch(g, m, pi);
@@ -324,13 +326,12 @@ impl Sim {
         let slow = member.slow_factor;
         let mut out = std::mem::take(&mut member.processing);
         out.clear();
-        let owned = member.owned.clone();
-        let n_owned = owned.len();
+        let n_owned = member.owned.len();
         for k in 0..n_owned {
             if out.len() >= max {
                 break;
             }
-            let pi = owned[(member.rr + k) % n_owned] as usize;
+            let pi = member.owned[(member.rr + k) % n_owned] as usize;
             let st = &mut member.state[pi];
             let Some(mut pos) = st.position else { continue };
             while out.len() < max {

@@ -45,6 +45,8 @@ pub struct ProducerPartition {
     pub inflight: Vec<ProducerBatch>,
     pub next_seq: u32,
     pub backoff_until: SimTime,
+    /// The records vector of the last closed batch, kept for the next open one (no allocation).
+    pub spare: Vec<Rec>,
 }
 
 pub struct Producer {
@@ -216,7 +218,7 @@ impl Sim {
         if pp.open.is_none() {
             let id = self.next_id + 1;
             self.next_id += 1;
-            pp.open = Some(OpenBatch { id, first_id: rec_id, base_ts_us: now, recs: Vec::with_capacity(16), bytes: 0, created: now });
+            pp.open = Some(OpenBatch { id, first_id: rec_id, base_ts_us: now, recs: std::mem::take(&mut pp.spare), bytes: 0, created: now });
             new_batch = Some(id);
         }
         let ob = pp.open.as_mut().expect("just ensured");
@@ -245,8 +247,11 @@ impl Sim {
         let pr = &mut self.producers[p as usize];
         let idempotent = pr.idempotent;
         let pp = &mut pr.parts[part as usize];
-        let Some(ob) = pp.open.take() else { return };
+        let Some(mut ob) = pp.open.take() else { return };
         let n = ob.recs.len() as u32;
+        let recs: std::rc::Rc<[Rec]> = ob.recs.as_slice().into();
+        ob.recs.clear();
+        pp.spare = std::mem::take(&mut ob.recs);
         let base_seq = if idempotent {
             let s = pp.next_seq;
             pp.next_seq = pp.next_seq.wrapping_add(n);
@@ -254,7 +259,7 @@ impl Sim {
         } else {
             0
         };
-        pp.queue.push_back(ProducerBatch { id: ob.id, block: RecBlock { first_id: ob.first_id, base_ts_us: ob.base_ts_us, recs: ob.recs.into() }, bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 });
+        pp.queue.push_back(ProducerBatch { id: ob.id, block: RecBlock { first_id: ob.first_id, base_ts_us: ob.base_ts_us, recs }, bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 });
     }
 
     /// The sender: move ready batches into flight while the in-flight limit and backoff allow.
