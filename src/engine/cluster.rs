@@ -1206,15 +1206,17 @@ impl Sim {
         let r = &mut self.replicas[li];
         let base = r.log.log_end_offset;
         let n = batch.len() as u64;
-        batch.base_offset = base;
-        batch.last_offset = base + n - 1;
-        batch.leader_epoch = r.leader_epoch;
+        // The request holds the only reference: this writes in place.
+        let b = Rc::make_mut(&mut batch);
+        b.base_offset = base;
+        b.last_offset = base + n - 1;
+        b.leader_epoch = r.leader_epoch;
         if req.idempotent {
             record_producer_batch(&mut r.producers, &batch);
         }
         self.metrics.bytes_in += batch.bytes as u64;
         self.metrics.messages_in += n;
-        r.log.append(Rc::new(batch), self.now, segment_bytes, segment_us);
+        r.log.append(batch, self.now, segment_bytes, segment_us);
         let last = base + n - 1;
         if req.acks == Acks::All {
             self.replicas[li].purgatory.push_back(PendingProduce { producer: req.producer, part: req.part, req_id: req.req_id, base_offset: base, last_offset: last, sent_us: req.sent_us });

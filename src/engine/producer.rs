@@ -6,12 +6,13 @@
 //! already in flight succeed.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use super::cluster::Node;
 use super::kernel::{below, exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Rec, RecBlock, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
 use super::partitioner::partition_for_key;
-use super::sim::{Event, KafkaError, ProduceRequest, Sim};
+use super::sim::{Event, KafkaError, Sim};
 use crate::scenario::{Acks, Arrival, KeySpec, ProducerConfig, ProducerSpec};
 
 /// Per-record overhead Kafka adds in a batch (record headers, varints), for byte accounting.
@@ -312,17 +313,7 @@ impl Sim {
         let idempotent = pr.idempotent;
         let node = pr.node;
         let request_timeout = pr.cfg.request_timeout_ms * US_PER_MS;
-        let req = ProduceRequest {
-            producer: p,
-            part,
-            tp,
-            broker: leader,
-            req_id,
-            sent_us: now,
-            batch: Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), offsets: None },
-            idempotent,
-            acks,
-        };
+        let request = Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), offsets: None };
         if acks == Acks::Zero {
             // Fire and forget: the send callback succeeds at once.
             for r in batch.block.records() {
@@ -340,7 +331,7 @@ impl Sim {
             return;
         }
         match self.net.transit(now, Node::Client(node), Node::Broker(leader)) {
-            Some(t) => self.at(t, Event::ProduceArrive(Box::new(req))),
+            Some(t) => self.at(t, Event::ProduceArrive { producer: p, tp, broker: leader, acks, req_id, sent_us: now, batch: Rc::new(request) }),
             None => {
                 if acks != Acks::Zero {
                     self.at(now + request_timeout, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::RequestTimedOut) });

@@ -40,7 +40,8 @@ impl KafkaError {
 }
 
 /// A produce request: one batch for one partition (Kafka groups batches per broker; we send one
-/// request per batch and keep `max.in.flight.requests.per.connection` per partition).
+/// request per batch and keep `max.in.flight.requests.per.connection` per partition). The event
+/// `ProduceArrive` carries the same fields, packed; the handler gets them as this struct.
 #[derive(Clone, Debug)]
 pub struct ProduceRequest {
     pub producer: u32,
@@ -50,7 +51,8 @@ pub struct ProduceRequest {
     pub broker: u32,
     pub req_id: u64,
     pub sent_us: SimTime,
-    pub batch: Batch,
+    /// Written by the producer, not yet shared: the leader fills in offsets and epoch in place.
+    pub batch: Rc<Batch>,
     pub idempotent: bool,
     pub acks: Acks,
 }
@@ -74,7 +76,8 @@ pub enum Event {
     ProducerArrival { producer: u32, token: u64 },
     LingerExpired { producer: u32, part: u32, batch_id: u64 },
     RetryReady { producer: u32, part: u32 },
-    ProduceArrive(Box<ProduceRequest>),
+    /// `idempotent` is `batch.producer != u32::MAX`; the partition index is `parts[tp].partition`.
+    ProduceArrive { producer: u32, tp: u32, broker: u32, acks: Acks, req_id: u64, sent_us: SimTime, batch: Rc<Batch> },
     ProduceResponse { producer: u32, part: u32, req_id: u64, result: Result<u64, KafkaError> },
     // Replication.
     ReplicaFetch { leader: u32, tp: u32, follower: u32, fetch_offset: u64, last_epoch: u32, session: u64 },
@@ -109,7 +112,7 @@ impl Event {
             Event::ProducerArrival { .. } => 4,
             Event::LingerExpired { .. } => 5,
             Event::RetryReady { .. } => 6,
-            Event::ProduceArrive(_) => 7,
+            Event::ProduceArrive { .. } => 7,
             Event::ProduceResponse { .. } => 8,
             Event::ReplicaFetch { .. } => 9,
             Event::ReplicaFetchResponse { .. } => 10,
@@ -137,7 +140,7 @@ impl Event {
             Event::Timeline { index } => *index as u64,
             Event::SpikeEnd { producer, .. } | Event::ProducerArrival { producer, .. } => *producer as u64,
             Event::LingerExpired { producer, part, .. } | Event::RetryReady { producer, part } => ((*producer as u64) << 32) | *part as u64,
-            Event::ProduceArrive(r) => ((r.tp as u64) << 32) | r.batch.base_seq as u64,
+            Event::ProduceArrive { tp, batch, .. } => ((*tp as u64) << 32) | batch.base_seq as u64,
             Event::ProduceResponse { req_id, .. } => *req_id,
             Event::ReplicaFetch { tp, fetch_offset, .. } => ((*tp as u64) << 40) ^ fetch_offset,
             Event::ReplicaFetchResponse { tp, follower, .. } | Event::ReplicaFetchRetry { tp, follower, .. } => ((*tp as u64) << 8) | *follower as u64,
@@ -152,6 +155,15 @@ impl Event {
             Event::AlterPartition { tp, .. } | Event::AlterPartitionResponse { tp, .. } => *tp as u64,
             Event::RetentionCheck | Event::MetricsSample => 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every event is moved in and out of the queue: keep it small (big payloads go behind a pointer).
+    #[test]
+    fn event_is_40_bytes() {
+        assert!(std::mem::size_of::<super::Event>() <= 40, "{}", std::mem::size_of::<super::Event>());
     }
 }
 
@@ -340,7 +352,11 @@ impl Sim {
             Event::ProducerArrival { producer, token } => self.on_producer_arrival(producer, token),
             Event::LingerExpired { producer, part, batch_id } => self.on_linger_expired(producer, part, batch_id),
             Event::RetryReady { producer, part } => self.producer_drain(producer, part),
-            Event::ProduceArrive(req) => self.on_produce(*req),
+            Event::ProduceArrive { producer, tp, broker, acks, req_id, sent_us, batch } => {
+                let part = self.parts[tp as usize].partition;
+                let idempotent = batch.producer != u32::MAX;
+                self.on_produce(ProduceRequest { producer, part, tp, broker, req_id, sent_us, batch, idempotent, acks })
+            }
             Event::ProduceResponse { producer, part, req_id, result } => self.on_produce_response(producer, part, req_id, result),
             Event::ReplicaFetch { leader, tp, follower, fetch_offset, last_epoch, session } => {
                 self.on_replica_fetch(leader, tp, follower, fetch_offset, last_epoch, session)
