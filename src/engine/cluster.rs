@@ -1002,16 +1002,16 @@ impl Sim {
         }
     }
 
-    fn read_for_replica(&self, li: usize, offset: u64) -> FetchResult {
+    fn read_for_replica(&mut self, li: usize, offset: u64) -> FetchResult {
+        let mut batches = self.batch_vecs.pop().unwrap_or_default();
         let r = &self.replicas[li];
-        let mut batches = Vec::new();
         r.log.read(offset, r.log.log_end_offset, 8192, &mut batches);
         FetchResult::Records { batches, high_watermark: r.high_watermark, log_start_offset: r.log.log_start_offset, upto: r.log.log_end_offset }
     }
 
-    fn read_for_consumer(&self, li: usize, offset: u64) -> FetchResult {
+    fn read_for_consumer(&mut self, li: usize, offset: u64) -> FetchResult {
+        let mut batches = self.batch_vecs.pop().unwrap_or_default();
         let r = &self.replicas[li];
-        let mut batches = Vec::new();
         r.log.read(offset, r.high_watermark, 4096, &mut batches);
         FetchResult::Records { batches, high_watermark: r.high_watermark, log_start_offset: r.log.log_start_offset, upto: r.high_watermark }
     }
@@ -1035,11 +1035,11 @@ impl Sim {
             return;
         }
         match result {
-            FetchResult::Records { batches, high_watermark, log_start_offset, .. } => {
+            FetchResult::Records { mut batches, high_watermark, log_start_offset, .. } => {
                 let (segment_bytes, seg_us) = self.segment_limits(tp);
                 let now = self.now;
                 let r = &mut self.replicas[ri];
-                for mut b in batches {
+                for mut b in batches.drain(..) {
                     let leo = r.log.log_end_offset;
                     if b.last_offset < leo {
                         continue;
@@ -1065,6 +1065,7 @@ impl Sim {
                 if new_hw > r.high_watermark {
                     r.high_watermark = new_hw;
                 }
+                recycle_batch_vec(&mut self.batch_vecs, batches);
                 self.send_replica_fetch(ri);
             }
             FetchResult::Diverging { end_offset } => {
@@ -1318,6 +1319,14 @@ impl Sim {
         }
         let interval = self.scenario.cluster.config.log_retention_check_interval_ms * US_PER_MS;
         self.at(now + interval.max(US_PER_MS), Event::RetentionCheck);
+    }
+}
+
+/// Return a fetch response's emptied batch vector for the next read (fewer allocations per fetch).
+pub(crate) fn recycle_batch_vec(pool: &mut Vec<Vec<Rc<Batch>>>, mut v: Vec<Rc<Batch>>) {
+    v.clear();
+    if pool.len() < 64 {
+        pool.push(v);
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::cluster::Node;
+use super::cluster::{recycle_batch_vec, Node};
 use super::kernel::{exp_us, ms_to_us, sub_rng, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Record};
 use super::sim::{Event, FetchResult, KafkaError, Sim};
@@ -281,16 +281,17 @@ impl Sim {
         }
         st.fetching = false;
         match result {
-            FetchResult::Records { batches, upto, .. } => {
+            FetchResult::Records { mut batches, upto, .. } => {
                 let from = st.fetch_offset;
                 let mut end = from;
-                for b in batches {
+                for b in batches.drain(..) {
                     if b.last_offset < from || b.base_offset >= upto {
                         continue;
                     }
                     end = end.max((b.last_offset + 1).min(upto));
                     st.buffer.push_back((b, from, upto));
                 }
+                recycle_batch_vec(&mut self.batch_vecs, batches);
                 st.fetch_offset = end;
                 if st.buffer.is_empty() {
                     self.send_consumer_fetch(g, m, pi);
@@ -324,6 +325,11 @@ impl Sim {
         }
         let mut t = self.now;
         let slow = member.slow_factor;
+        // Constant processing time is the same for every record of the poll: round it once.
+        let (constant_us, mean_ms) = match spec {
+            ProcessingSpec::Constant { mean } => (Some(ms_to_us(mean * slow)), mean),
+            ProcessingSpec::Exponential { mean } => (None, mean),
+        };
         let mut out = std::mem::take(&mut member.processing);
         out.clear();
         let n_owned = member.owned.len();
@@ -342,9 +348,9 @@ impl Sim {
                     if off >= *upto {
                         break;
                     }
-                    let dt = match spec {
-                        ProcessingSpec::Constant { mean } => ms_to_us(mean * slow),
-                        ProcessingSpec::Exponential { mean } => exp_us(&mut member.rng, mean * slow * 1000.0),
+                    let dt = match constant_us {
+                        Some(dt) => dt,
+                        None => exp_us(&mut member.rng, mean_ms * slow * 1000.0),
                     };
                     t += dt;
                     out.push((pi as u32, off, b.record(i), t));

@@ -209,6 +209,8 @@ pub struct Sim {
     pub(crate) crashed: Vec<u32>,
     /// Actions applied interactively, with their simulated time (for sharing a run).
     pub(crate) applied: Vec<(SimTime, Action)>,
+    /// Emptied fetch-response vectors, reused by the next read.
+    pub(crate) batch_vecs: Vec<Vec<Rc<Batch>>>,
 }
 
 impl Sim {
@@ -239,6 +241,7 @@ impl Sim {
             next_id: 1,
             crashed: Vec::new(),
             applied: Vec::new(),
+            batch_vecs: Vec::new(),
         };
         sim.hash.fold(scenario.seed);
         sim.build_cluster();
