@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Log, RecBlock};
+use super::log::{Batch, Log, RecBlock, Recs};
 use super::sim::{Event, FetchResult, KafkaError, ProduceRequest, Sim};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, TopicSpec};
 
@@ -1398,12 +1398,12 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
             }
         }
         if !gone.is_empty() {
-            removed.push(Rc::new(Batch { block: RecBlock { recs: gone.into(), ..b.block.clone() }, offsets: None, ..(*b).clone() }));
+            removed.push(Rc::new(Batch { block: RecBlock { recs: Recs::from(gone.as_slice()), ..b.block.clone() }, offsets: None, ..(*b).clone() }));
         }
         if recs.is_empty() {
             continue;
         }
-        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: recs.into(), ..b.block.clone() }, offsets: Some(offs.into()), ..(*b).clone() });
+        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: Recs::from(recs.as_slice()), ..b.block.clone() }, offsets: Some(offs.into()), ..(*b).clone() });
         kept_records += nb.len() as u64;
         kept_bytes += nb.bytes as u64;
         out.push_back(nb);

@@ -49,13 +49,52 @@ impl Record {
     }
 }
 
+/// The records of a batch: a lone record is held inline (no allocation of its own: with
+/// `linger.ms=0` most batches hold one record), more are shared between the producer's retry queue
+/// and the log.
+#[derive(Clone, Debug)]
+pub enum Recs {
+    One(Rec),
+    Many(Rc<[Rec]>),
+}
+
+impl std::ops::Deref for Recs {
+    type Target = [Rec];
+    #[inline]
+    fn deref(&self) -> &[Rec] {
+        match self {
+            Recs::One(r) => std::slice::from_ref(r),
+            Recs::Many(v) => v,
+        }
+    }
+}
+
+impl From<&[Rec]> for Recs {
+    fn from(v: &[Rec]) -> Recs {
+        match v {
+            [r] => Recs::One(*r),
+            _ => Recs::Many(Rc::from(v)),
+        }
+    }
+}
+
+impl Recs {
+    /// The separate allocation holding the records, if any (for memory accounting).
+    pub fn shared(&self) -> Option<&Rc<[Rec]>> {
+        match self {
+            Recs::One(_) => None,
+            Recs::Many(v) => Some(v),
+        }
+    }
+}
+
 /// Records of one producer, as its accumulator builds them: the base id and timestamp the deltas in
 /// `recs` count from.
 #[derive(Clone, Debug)]
 pub struct RecBlock {
     pub first_id: u64,
     pub base_ts_us: SimTime,
-    pub recs: Rc<[Rec]>,
+    pub recs: Recs,
 }
 
 impl RecBlock {
@@ -107,7 +146,7 @@ impl Batch {
     }
     /// Keep only the records in `range` (by index).
     pub fn keep(&mut self, range: std::ops::Range<usize>) {
-        self.block.recs = Rc::from(&self.block.recs[range.clone()]);
+        self.block.recs = Recs::from(&self.block.recs[range.clone()]);
         if let Some(o) = &self.offsets {
             self.offsets = Some(Rc::from(&o[range]));
         }
@@ -328,7 +367,7 @@ mod tests {
 
     fn batch(base: u64, n: u64, epoch: u32) -> Rc<Batch> {
         let recs: Vec<Rec> = (0..n as u32).map(|i| Rec { id_delta: i, ts_delta_us: i, key: 0, flags: 0 }).collect();
-        let block = RecBlock { first_id: base, base_ts_us: base, recs: recs.into() };
+        let block = RecBlock { first_id: base, base_ts_us: base, recs: Recs::from(recs.as_slice()) };
         Rc::new(Batch { base_offset: base, last_offset: base + n - 1, leader_epoch: epoch, producer: u32::MAX, base_seq: 0, bytes: (n * 100) as u32, block, offsets: None })
     }
 

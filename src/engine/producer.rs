@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::cluster::Node;
 use super::kernel::{below, exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Rec, RecBlock, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
+use super::log::{Batch, Rec, RecBlock, Recs, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
 use super::partitioner::partition_for_key;
 use super::sim::{Event, KafkaError, Sim};
 use crate::scenario::{Acks, Arrival, KeySpec, ProducerConfig, ProducerSpec};
@@ -250,7 +250,7 @@ impl Sim {
         let pp = &mut pr.parts[part as usize];
         let Some(mut ob) = pp.open.take() else { return };
         let n = ob.recs.len() as u32;
-        let recs: std::rc::Rc<[Rec]> = ob.recs.as_slice().into();
+        let recs = Recs::from(ob.recs.as_slice());
         ob.recs.clear();
         pp.spare = std::mem::take(&mut ob.recs);
         let base_seq = if idempotent {

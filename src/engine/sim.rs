@@ -445,14 +445,17 @@ impl Sim {
         let mut st = Storage::default();
         // Replicas share batches (and a batch its records): count each allocation once, plus one
         // pointer per batch per replica.
-        let mut batches: Vec<*const Batch> = Vec::new();
+        let mut batches: Vec<(*const Batch, u64)> = Vec::new();
         let mut blocks: Vec<(*const Rec, u64)> = Vec::new();
         let mut offsets: Vec<(*const u64, u64)> = Vec::new();
         for r in &self.replicas {
             st.bytes += (r.log.batches.len() * std::mem::size_of::<Rc<Batch>>()) as u64;
             for b in &r.log.batches {
-                batches.push(Rc::as_ptr(b));
-                blocks.push((b.block.recs.as_ptr(), b.len() as u64));
+                // A lone record is held inline in the batch and counted with it.
+                batches.push((Rc::as_ptr(b), b.block.recs.shared().is_none() as u64));
+                if let Some(v) = b.block.recs.shared() {
+                    blocks.push((v.as_ptr(), v.len() as u64));
+                }
                 if let Some(o) = &b.offsets {
                     offsets.push((o.as_ptr(), o.len() as u64));
                 }
@@ -466,6 +469,7 @@ impl Sim {
         offsets.dedup();
         // An `Rc` allocation is its two counts (16 bytes) and the value.
         st.bytes += (batches.len() * (16 + std::mem::size_of::<Batch>())) as u64;
+        st.records += batches.iter().map(|b| b.1).sum::<u64>();
         for (_, n) in blocks {
             st.records += n;
             st.bytes += 16 + n * std::mem::size_of::<Rec>() as u64;
