@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Log};
+use super::log::{Batch, Log, RecBlock, Recs};
 use super::sim::{Event, FetchResult, KafkaError, ProduceRequest, Sim};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, TopicSpec};
 
@@ -153,7 +153,7 @@ pub struct FollowerProgress {
     pub last_caught_up_us: SimTime,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Parked {
     Replica { token: u64, follower: u32, session: u64, offset: u64 },
     Consumer { token: u64, group: u32, member: u32, session: u64, offset: u64 },
@@ -372,6 +372,12 @@ impl Sim {
 
     fn topic_of(&self, tp: u32) -> &TopicSpec {
         &self.topics[self.parts[tp as usize].topic as usize].spec
+    }
+
+    /// `segment.bytes` and `segment.ms` (in µs) of `tp`'s topic.
+    fn segment_limits(&self, tp: u32) -> (u64, SimTime) {
+        let c = &self.topic_of(tp).config;
+        (c.segment_bytes, c.segment_ms * US_PER_MS)
     }
 
     pub fn under_replicated_count(&self) -> u32 {
@@ -996,16 +1002,16 @@ impl Sim {
         }
     }
 
-    fn read_for_replica(&self, li: usize, offset: u64) -> FetchResult {
+    fn read_for_replica(&mut self, li: usize, offset: u64) -> FetchResult {
+        let mut batches = self.batch_vecs.pop().unwrap_or_default();
         let r = &self.replicas[li];
-        let mut batches = Vec::new();
         r.log.read(offset, r.log.log_end_offset, 8192, &mut batches);
         FetchResult::Records { batches, high_watermark: r.high_watermark, log_start_offset: r.log.log_start_offset, upto: r.log.log_end_offset }
     }
 
-    fn read_for_consumer(&self, li: usize, offset: u64) -> FetchResult {
+    fn read_for_consumer(&mut self, li: usize, offset: u64) -> FetchResult {
+        let mut batches = self.batch_vecs.pop().unwrap_or_default();
         let r = &self.replicas[li];
-        let mut batches = Vec::new();
         r.log.read(offset, r.high_watermark, 4096, &mut batches);
         FetchResult::Records { batches, high_watermark: r.high_watermark, log_start_offset: r.log.log_start_offset, upto: r.high_watermark }
     }
@@ -1029,23 +1035,20 @@ impl Sim {
             return;
         }
         match result {
-            FetchResult::Records { batches, high_watermark, log_start_offset, .. } => {
-                let spec = self.topic_of(tp).config.clone();
-                let seg_us = spec.segment_ms * US_PER_MS;
+            FetchResult::Records { mut batches, high_watermark, log_start_offset, .. } => {
+                let (segment_bytes, seg_us) = self.segment_limits(tp);
                 let now = self.now;
                 let r = &mut self.replicas[ri];
-                for mut b in batches {
+                for mut b in batches.drain(..) {
                     let leo = r.log.log_end_offset;
                     if b.last_offset < leo {
                         continue;
                     }
                     if b.base_offset < leo {
                         let keep = b.index_from(leo);
-                        b.recs = Rc::from(&b.recs[keep..]);
-                        if let Some(o) = &b.offsets {
-                            b.offsets = Some(Rc::from(&o[keep..]));
-                        }
-                        b.base_offset = leo;
+                        let nb = Rc::make_mut(&mut b);
+                        nb.keep(keep..nb.len());
+                        nb.base_offset = leo;
                     }
                     if b.base_offset > leo {
                         break;
@@ -1053,7 +1056,7 @@ impl Sim {
                     if b.producer != u32::MAX {
                         record_producer_batch(&mut r.producers, &b);
                     }
-                    r.log.append(b, now, spec.segment_bytes, seg_us);
+                    r.log.append(b, now, segment_bytes, seg_us);
                 }
                 if log_start_offset > r.log.log_start_offset {
                     r.log.advance_start(log_start_offset);
@@ -1062,6 +1065,7 @@ impl Sim {
                 if new_hw > r.high_watermark {
                     r.high_watermark = new_hw;
                 }
+                recycle_batch_vec(&mut self.batch_vecs, batches);
                 self.send_replica_fetch(ri);
             }
             FetchResult::Diverging { end_offset } => {
@@ -1093,10 +1097,11 @@ impl Sim {
             return;
         }
         let (b, tp) = (self.replicas[li].broker, self.replicas[li].tp);
-        let parked = std::mem::take(&mut self.replicas[li].parked);
-        let mut keep = Vec::new();
-        for p in parked {
-            match p {
+        // Answered entries leave, the others keep their order; the vector keeps its capacity.
+        let mut parked = std::mem::take(&mut self.replicas[li].parked);
+        let mut kept = 0;
+        for i in 0..parked.len() {
+            match parked[i] {
                 Parked::Replica { follower, session, offset, .. } if replicas && offset < self.replicas[li].log.log_end_offset => {
                     let res = self.read_for_replica(li, offset);
                     self.respond_replica_fetch(b, follower, tp, session, res);
@@ -1105,10 +1110,19 @@ impl Sim {
                     let res = self.read_for_consumer(li, offset);
                     self.respond_consumer_fetch(b, group, member, tp, session, res);
                 }
-                other => keep.push(other),
+                _ => {
+                    parked.swap(kept, i);
+                    kept += 1;
+                }
             }
         }
-        self.replicas[li].parked.extend(keep);
+        parked.truncate(kept);
+        // Anything parked meanwhile goes first, as before.
+        let added = std::mem::replace(&mut self.replicas[li].parked, parked);
+        if !added.is_empty() {
+            let kept = std::mem::replace(&mut self.replicas[li].parked, added);
+            self.replicas[li].parked.extend(kept);
+        }
     }
 
     pub(crate) fn on_fetch_wait_expired(&mut self, b: u32, tp: u32, token: u64) {
@@ -1189,19 +1203,21 @@ impl Sim {
                 }
             }
         }
-        let spec = self.topic_of(tp).config.clone();
+        let (segment_bytes, segment_us) = self.segment_limits(tp);
         let r = &mut self.replicas[li];
         let base = r.log.log_end_offset;
-        let n = batch.recs.len() as u64;
-        batch.base_offset = base;
-        batch.last_offset = base + n - 1;
-        batch.leader_epoch = r.leader_epoch;
+        let n = batch.len() as u64;
+        // The request holds the only reference: this writes in place.
+        let b = Rc::make_mut(&mut batch);
+        b.base_offset = base;
+        b.last_offset = base + n - 1;
+        b.leader_epoch = r.leader_epoch;
         if req.idempotent {
             record_producer_batch(&mut r.producers, &batch);
         }
         self.metrics.bytes_in += batch.bytes as u64;
         self.metrics.messages_in += n;
-        r.log.append(batch, self.now, spec.segment_bytes, spec.segment_ms * US_PER_MS);
+        r.log.append(batch, self.now, segment_bytes, segment_us);
         let last = base + n - 1;
         if req.acks == Acks::All {
             self.replicas[li].purgatory.push_back(PendingProduce { producer: req.producer, part: req.part, req_id: req.req_id, base_offset: base, last_offset: last, sent_us: req.sent_us });
@@ -1291,7 +1307,7 @@ impl Sim {
             if is_leader && !removed.is_empty() {
                 let n: u64 = removed.iter().map(|b| b.len() as u64).sum();
                 for batch in &removed {
-                    for rec in batch.recs.iter() {
+                    for rec in batch.records() {
                         self.checker.on_expired(rec.id);
                     }
                 }
@@ -1306,10 +1322,18 @@ impl Sim {
     }
 }
 
+/// Return a fetch response's emptied batch vector for the next read (fewer allocations per fetch).
+pub(crate) fn recycle_batch_vec(pool: &mut Vec<Vec<Rc<Batch>>>, mut v: Vec<Rc<Batch>>) {
+    v.clear();
+    if pool.len() < 64 {
+        pool.push(v);
+    }
+}
+
 /// Remember a producer's batch for duplicate detection (the last five per producer, like Kafka).
 pub(crate) fn record_producer_batch(entries: &mut [ProducerEntry], b: &Batch) {
     if let Some(e) = entries.get_mut(b.producer as usize) {
-        e.recent.push_back((b.base_seq, b.base_seq.wrapping_add(b.recs.len() as u32).wrapping_sub(1), b.base_offset));
+        e.recent.push_back((b.base_seq, b.base_seq.wrapping_add(b.len() as u32).wrapping_sub(1), b.base_offset));
         if e.recent.len() > 5 {
             e.recent.pop_front();
         }
@@ -1322,7 +1346,7 @@ fn rebuild_producer_state(r: &mut Replica) {
         e.recent.clear();
     }
     let start = r.log.batches.len().saturating_sub(1000);
-    let tail: Vec<Batch> = r.log.batches.range(start..).filter(|b| b.producer != u32::MAX).cloned().collect();
+    let tail: Vec<Rc<Batch>> = r.log.batches.range(start..).filter(|b| b.producer != u32::MAX).cloned().collect();
     for b in &tail {
         record_producer_batch(&mut r.producers, b);
     }
@@ -1330,7 +1354,7 @@ fn rebuild_producer_state(r: &mut Replica) {
 
 /// Log compaction: in the cleanable part of the log (below the active segment and the HW), keep only
 /// the latest record per key; drop tombstones older than `delete.retention.ms`. Offsets never change.
-fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, min_dirty_ratio: f64, removed: &mut Vec<Batch>) {
+fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, min_dirty_ratio: f64, removed: &mut Vec<Rc<Batch>>) {
     let Some(active) = log.segments.back() else { return };
     let clean_end = active.base_offset.min(hw);
     if clean_end <= log.cleaned_upto {
@@ -1343,13 +1367,13 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
     }
     let mut latest: BTreeMap<u32, u64> = BTreeMap::new();
     for b in log.batches.iter() {
-        for (i, r) in b.recs.iter().enumerate() {
+        for (i, r) in b.block.recs.iter().enumerate() {
             latest.insert(r.key, b.offset_at(i));
         }
     }
     let mut kept_records = 0u64;
     let mut kept_bytes = 0u64;
-    let mut out: VecDeque<Batch> = VecDeque::with_capacity(log.batches.len());
+    let mut out: VecDeque<Rc<Batch>> = VecDeque::with_capacity(log.batches.len());
     for b in log.batches.drain(..) {
         if b.last_offset >= clean_end {
             kept_records += b.len() as u64;
@@ -1361,10 +1385,11 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
         let mut recs = Vec::new();
         let mut offs = Vec::new();
         let mut gone = Vec::new();
-        for (i, r) in b.recs.iter().enumerate() {
+        for (i, r) in b.block.recs.iter().enumerate() {
             let off = b.offset_at(i);
             let is_latest = latest.get(&r.key) == Some(&off);
-            let tombstone_expired = r.flags & super::log::FLAG_TOMBSTONE != 0 && now.saturating_sub(r.ts_us) > delete_retention_us;
+            let ts_us = b.block.base_ts_us + r.ts_delta_us as u64;
+            let tombstone_expired = r.flags & super::log::FLAG_TOMBSTONE != 0 && now.saturating_sub(ts_us) > delete_retention_us;
             if is_latest && !tombstone_expired {
                 recs.push(*r);
                 offs.push(off);
@@ -1373,12 +1398,12 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
             }
         }
         if !gone.is_empty() {
-            removed.push(Batch { recs: gone.into(), offsets: None, ..b.clone() });
+            removed.push(Rc::new(Batch { block: RecBlock { recs: Recs::from(gone.as_slice()), ..b.block.clone() }, offsets: None, ..(*b).clone() }));
         }
         if recs.is_empty() {
             continue;
         }
-        let nb = Batch { bytes: per * recs.len() as u32, recs: recs.into(), offsets: Some(offs.into()), ..b };
+        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: Recs::from(recs.as_slice()), ..b.block.clone() }, offsets: Some(offs.into()), ..(*b).clone() });
         kept_records += nb.len() as u64;
         kept_bytes += nb.bytes as u64;
         out.push_back(nb);

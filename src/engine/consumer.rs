@@ -6,10 +6,11 @@
 //! change; a crashed member is noticed after the 45 s default `session.timeout.ms`.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
-use super::cluster::Node;
+use super::cluster::{recycle_batch_vec, Node};
 use super::kernel::{exp_us, ms_to_us, sub_rng, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Rec};
+use super::log::{Batch, Record};
 use super::sim::{Event, FetchResult, KafkaError, Sim};
 use crate::scenario::{ConsumerConfig, GroupSpec, OffsetReset, ProcessingSpec};
 
@@ -26,7 +27,7 @@ pub struct MemberPartition {
     pub fetch_offset: u64,
     pub fetching: bool,
     pub session: u64,
-    pub buffer: VecDeque<(Batch, u64, u64)>,
+    pub buffer: VecDeque<(Rc<Batch>, u64, u64)>,
 }
 
 pub struct Member {
@@ -42,7 +43,7 @@ pub struct Member {
     pub state: Vec<MemberPartition>,
     pub busy: bool,
     pub token: u64,
-    pub processing: Vec<(u32, u64, Rec, SimTime)>,
+    pub processing: Vec<(u32, u64, Record, SimTime)>,
     pub next_commit: SimTime,
     pub rr: usize,
 }
@@ -194,8 +195,10 @@ impl Sim {
 
     /// Send a fetch for every owned partition that has nothing buffered and nothing in flight.
     fn ensure_fetches(&mut self, g: u32, m: u32) {
-        let owned = self.groups[g as usize].members[m as usize].owned.clone();
-        for pi in owned {
+        // By index: sending a fetch never changes the assignment, and a clone would allocate.
+        let n = self.groups[g as usize].members[m as usize].owned.len();
+        for k in 0..n {
+            let pi = self.groups[g as usize].members[m as usize].owned[k];
             let st = &self.groups[g as usize].members[m as usize].state[pi as usize];
             if !st.fetching && st.buffer.is_empty() {
                 self.send_consumer_fetch(g, m, pi);
@@ -278,16 +281,17 @@ impl Sim {
         }
         st.fetching = false;
         match result {
-            FetchResult::Records { batches, upto, .. } => {
+            FetchResult::Records { mut batches, upto, .. } => {
                 let from = st.fetch_offset;
                 let mut end = from;
-                for b in batches {
+                for b in batches.drain(..) {
                     if b.last_offset < from || b.base_offset >= upto {
                         continue;
                     }
                     end = end.max((b.last_offset + 1).min(upto));
                     st.buffer.push_back((b, from, upto));
                 }
+                recycle_batch_vec(&mut self.batch_vecs, batches);
                 st.fetch_offset = end;
                 if st.buffer.is_empty() {
                     self.send_consumer_fetch(g, m, pi);
@@ -321,15 +325,19 @@ impl Sim {
         }
         let mut t = self.now;
         let slow = member.slow_factor;
+        // Constant processing time is the same for every record of the poll: round it once.
+        let (constant_us, mean_ms) = match spec {
+            ProcessingSpec::Constant { mean } => (Some(ms_to_us(mean * slow)), mean),
+            ProcessingSpec::Exponential { mean } => (None, mean),
+        };
         let mut out = std::mem::take(&mut member.processing);
         out.clear();
-        let owned = member.owned.clone();
-        let n_owned = owned.len();
+        let n_owned = member.owned.len();
         for k in 0..n_owned {
             if out.len() >= max {
                 break;
             }
-            let pi = owned[(member.rr + k) % n_owned] as usize;
+            let pi = member.owned[(member.rr + k) % n_owned] as usize;
             let st = &mut member.state[pi];
             let Some(mut pos) = st.position else { continue };
             while out.len() < max {
@@ -340,12 +348,12 @@ impl Sim {
                     if off >= *upto {
                         break;
                     }
-                    let dt = match spec {
-                        ProcessingSpec::Constant { mean } => ms_to_us(mean * slow),
-                        ProcessingSpec::Exponential { mean } => exp_us(&mut member.rng, mean * slow * 1000.0),
+                    let dt = match constant_us {
+                        Some(dt) => dt,
+                        None => exp_us(&mut member.rng, mean_ms * slow * 1000.0),
                     };
                     t += dt;
-                    out.push((pi as u32, off, b.recs[i], t));
+                    out.push((pi as u32, off, b.record(i), t));
                     pos = off + 1;
                     i += 1;
                 }

@@ -1,7 +1,9 @@
 //! A partition replica's log: record batches in offset order, split into segments, with the log start
-//! offset, the log end offset (LEO), truncation by leader epoch, retention and compaction. Batches
-//! share their records (`Rc<[Rec]>`) between the leader, its followers and consumers' buffers, the way
-//! Kafka moves batches without re-encoding them: a record costs 24 bytes however many replicas hold it.
+//! offset, the log end offset (LEO), truncation by leader epoch, retention and compaction. A batch is
+//! written once by the leader and shared (`Rc<Batch>`) between the leader, its followers and
+//! consumers' buffers, the way Kafka moves batches without re-encoding them: a replica holds one
+//! pointer per batch. Like Kafka's record batch, the header carries the producer and a base
+//! timestamp and each record only deltas, so a record costs 16 bytes however many replicas hold it.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -13,13 +15,12 @@ pub const NULL_KEY: u32 = u32::MAX;
 /// `flags` bit: the value is null (a tombstone).
 pub const FLAG_TOMBSTONE: u32 = 1;
 
-/// One record as stored: who sent it (the id encodes producer and sequence), when, with which key.
+/// One record as stored in a batch: its id and timestamp as deltas from the batch's `first_id` and
+/// `base_ts_us` (a producer splits a batch before a delta would overflow), and its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rec {
-    /// `producer << 40 | record sequence number within that producer`.
-    pub id: u64,
-    /// The producer's send time (the record timestamp, CreateTime), µs.
-    pub ts_us: SimTime,
+    pub id_delta: u32,
+    pub ts_delta_us: u32,
     /// Key index within the producer's key space, or `NULL_KEY`.
     pub key: u32,
     pub flags: u32,
@@ -27,12 +28,89 @@ pub struct Rec {
 
 pub const PRODUCER_SHIFT: u32 = 40;
 
-impl Rec {
+/// One record with its batch header applied: who sent it (the id encodes producer and sequence),
+/// when, with which key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// `producer << 40 | record sequence number within that producer`.
+    pub id: u64,
+    /// The producer's send time (the record timestamp, CreateTime), µs.
+    pub ts_us: SimTime,
+    pub key: u32,
+    pub flags: u32,
+}
+
+impl Record {
     pub fn producer(&self) -> u32 {
         (self.id >> PRODUCER_SHIFT) as u32
     }
     pub fn seq(&self) -> u64 {
         self.id & ((1u64 << PRODUCER_SHIFT) - 1)
+    }
+}
+
+/// The records of a batch: a lone record is held inline (no allocation of its own: with
+/// `linger.ms=0` most batches hold one record), more are shared between the producer's retry queue
+/// and the log.
+#[derive(Clone, Debug)]
+pub enum Recs {
+    One(Rec),
+    Many(Rc<[Rec]>),
+}
+
+impl std::ops::Deref for Recs {
+    type Target = [Rec];
+    #[inline]
+    fn deref(&self) -> &[Rec] {
+        match self {
+            Recs::One(r) => std::slice::from_ref(r),
+            Recs::Many(v) => v,
+        }
+    }
+}
+
+impl From<&[Rec]> for Recs {
+    fn from(v: &[Rec]) -> Recs {
+        match v {
+            [r] => Recs::One(*r),
+            _ => Recs::Many(Rc::from(v)),
+        }
+    }
+}
+
+impl Recs {
+    /// The separate allocation holding the records, if any (for memory accounting).
+    pub fn shared(&self) -> Option<&Rc<[Rec]>> {
+        match self {
+            Recs::One(_) => None,
+            Recs::Many(v) => Some(v),
+        }
+    }
+}
+
+/// Records of one producer, as its accumulator builds them: the base id and timestamp the deltas in
+/// `recs` count from.
+#[derive(Clone, Debug)]
+pub struct RecBlock {
+    pub first_id: u64,
+    pub base_ts_us: SimTime,
+    pub recs: Recs,
+}
+
+impl RecBlock {
+    #[inline]
+    pub fn record(&self, i: usize) -> Record {
+        let r = self.recs[i];
+        Record { id: self.first_id + r.id_delta as u64, ts_us: self.base_ts_us + r.ts_delta_us as u64, key: r.key, flags: r.flags }
+    }
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        (0..self.recs.len()).map(|i| self.record(i))
+    }
+    /// The delta record for (`id`, `ts_us`), or None when a delta would not fit in 32 bits.
+    pub fn delta(first_id: u64, base_ts_us: SimTime, id: u64, ts_us: SimTime, key: u32, flags: u32) -> Option<Rec> {
+        let id_delta = u32::try_from(id.checked_sub(first_id)?).ok()?;
+        let ts_delta_us = u32::try_from(ts_us.checked_sub(base_ts_us)?).ok()?;
+        Some(Rec { id_delta, ts_delta_us, key, flags })
     }
 }
 
@@ -47,16 +125,31 @@ pub struct Batch {
     pub producer: u32,
     pub base_seq: u32,
     pub bytes: u32,
-    pub recs: Rc<[Rec]>,
+    pub block: RecBlock,
     pub offsets: Option<Rc<[u64]>>,
 }
 
 impl Batch {
     pub fn len(&self) -> usize {
-        self.recs.len()
+        self.block.recs.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
+        self.block.recs.is_empty()
+    }
+    /// The i-th record held.
+    #[inline]
+    pub fn record(&self, i: usize) -> Record {
+        self.block.record(i)
+    }
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.block.records()
+    }
+    /// Keep only the records in `range` (by index).
+    pub fn keep(&mut self, range: std::ops::Range<usize>) {
+        self.block.recs = Recs::from(&self.block.recs[range.clone()]);
+        if let Some(o) = &self.offsets {
+            self.offsets = Some(Rc::from(&o[range]));
+        }
     }
     /// Offset of the i-th record held.
     #[inline]
@@ -69,12 +162,12 @@ impl Batch {
     /// Index of the first record with offset >= `offset`.
     pub fn index_from(&self, offset: u64) -> usize {
         match &self.offsets {
-            None => offset.saturating_sub(self.base_offset).min(self.recs.len() as u64) as usize,
+            None => offset.saturating_sub(self.base_offset).min(self.len() as u64) as usize,
             Some(o) => o.partition_point(|&x| x < offset),
         }
     }
     pub fn max_ts(&self) -> SimTime {
-        self.recs.iter().map(|r| r.ts_us).max().unwrap_or(0)
+        self.block.recs.iter().map(|r| r.ts_delta_us).max().map(|d| self.block.base_ts_us + d as u64).unwrap_or(0)
     }
 }
 
@@ -89,7 +182,7 @@ pub struct Segment {
 /// One replica's log.
 #[derive(Clone, Debug, Default)]
 pub struct Log {
-    pub batches: VecDeque<Batch>,
+    pub batches: VecDeque<Rc<Batch>>,
     pub segments: VecDeque<Segment>,
     pub log_start_offset: u64,
     pub log_end_offset: u64,
@@ -102,7 +195,7 @@ pub struct Log {
 
 impl Log {
     /// Append a batch whose `base_offset` equals the log end offset; rolls a segment when needed.
-    pub fn append(&mut self, batch: Batch, now: SimTime, segment_bytes: u64, segment_us: SimTime) {
+    pub fn append(&mut self, batch: Rc<Batch>, now: SimTime, segment_bytes: u64, segment_us: SimTime) {
         debug_assert_eq!(batch.base_offset, self.log_end_offset);
         let roll = match self.segments.back() {
             None => true,
@@ -122,12 +215,29 @@ impl Log {
 
     /// Index of the first batch whose last offset is >= `offset`.
     pub fn batch_index(&self, offset: u64) -> usize {
-        self.batches.partition_point(|b| b.last_offset < offset)
+        // Fetches mostly read the tail: look at the last few batches before searching the rest.
+        let mut hi = self.batches.len();
+        for _ in 0..4 {
+            if hi == 0 || self.batches[hi - 1].last_offset < offset {
+                return hi;
+            }
+            hi -= 1;
+        }
+        let mut lo = 0;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.batches[mid].last_offset < offset {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Batches holding offsets in [from, upto), at most `max_records` records (whole batches; the
     /// first one always, even if larger). The caller clips to [from, upto) when reading records.
-    pub fn read(&self, from: u64, upto: u64, max_records: usize, out: &mut Vec<Batch>) {
+    pub fn read(&self, from: u64, upto: u64, max_records: usize, out: &mut Vec<Rc<Batch>>) {
         let mut i = self.batch_index(from);
         let mut n = 0usize;
         while i < self.batches.len() {
@@ -176,6 +286,7 @@ impl Log {
         }
         if let Some(b) = self.batches.back_mut() {
             if b.last_offset >= offset {
+                let b = Rc::make_mut(b);
                 // The divergence point falls inside a batch: keep its prefix.
                 let keep = b.index_from(offset);
                 let per = b.bytes as u64 / b.len().max(1) as u64;
@@ -183,10 +294,7 @@ impl Log {
                 self.records -= removed;
                 self.bytes -= per * removed;
                 b.bytes -= (per * removed) as u32;
-                b.recs = Rc::from(&b.recs[..keep]);
-                if let Some(o) = &b.offsets {
-                    b.offsets = Some(Rc::from(&o[..keep]));
-                }
+                b.keep(0..keep);
                 b.last_offset = offset - 1;
             }
         }
@@ -207,7 +315,7 @@ impl Log {
 
     /// Delete whole segments from the oldest while `expired(segment)` holds, never the active segment
     /// and never at or above `limit` (the high watermark). Returns the deleted batches.
-    pub fn delete_segments(&mut self, limit: u64, mut expired: impl FnMut(&Segment, u64) -> bool) -> Vec<Batch> {
+    pub fn delete_segments(&mut self, limit: u64, mut expired: impl FnMut(&Segment, u64) -> bool) -> Vec<Rc<Batch>> {
         let mut removed = Vec::new();
         while self.segments.len() > 1 {
             let next_base = self.segments[1].base_offset;
@@ -257,9 +365,10 @@ impl Log {
 mod tests {
     use super::*;
 
-    fn batch(base: u64, n: u64, epoch: u32) -> Batch {
-        let recs: Vec<Rec> = (0..n).map(|i| Rec { id: base + i, ts_us: base + i, key: 0, flags: 0 }).collect();
-        Batch { base_offset: base, last_offset: base + n - 1, leader_epoch: epoch, producer: u32::MAX, base_seq: 0, bytes: (n * 100) as u32, recs: recs.into(), offsets: None }
+    fn batch(base: u64, n: u64, epoch: u32) -> Rc<Batch> {
+        let recs: Vec<Rec> = (0..n as u32).map(|i| Rec { id_delta: i, ts_delta_us: i, key: 0, flags: 0 }).collect();
+        let block = RecBlock { first_id: base, base_ts_us: base, recs: Recs::from(recs.as_slice()) };
+        Rc::new(Batch { base_offset: base, last_offset: base + n - 1, leader_epoch: epoch, producer: u32::MAX, base_seq: 0, bytes: (n * 100) as u32, block, offsets: None })
     }
 
     #[test]
@@ -294,7 +403,13 @@ mod tests {
     }
 
     #[test]
-    fn record_is_24_bytes() {
-        assert_eq!(std::mem::size_of::<Rec>(), 24);
+    fn record_is_16_bytes_and_deltas_round_trip() {
+        assert_eq!(std::mem::size_of::<Rec>(), 16);
+        let b = batch(7, 3, 0);
+        assert_eq!(b.record(2), Record { id: 9, ts_us: 9, key: 0, flags: 0 });
+        assert_eq!(b.max_ts(), 9);
+        assert!(RecBlock::delta(5, 0, 5 + (1 << 32), 0, 0, 0).is_none());
+        assert!(RecBlock::delta(5, 10, 6, 10 + (1 << 32), 0, 0).is_none());
+        assert_eq!(RecBlock::delta(5, 10, 6, 12, 1, 0), Some(Rec { id_delta: 1, ts_delta_us: 2, key: 1, flags: 0 }));
     }
 }

@@ -59,8 +59,13 @@ pub struct Metrics {
     pub failures_logged: u32,
 }
 
+/// Latencies from 1 µs to an hour, 3 significant digits. The histogram starts small and grows to
+/// the largest value recorded (callers clamp to an hour), so a fresh or reset one costs little: the
+/// interval histogram is reset at every sample.
 fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+    let mut h = Histogram::new_with_bounds(1, 2, 3).expect("valid bounds");
+    h.auto(true);
+    h
 }
 
 impl Default for Metrics {

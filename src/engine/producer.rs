@@ -10,9 +10,9 @@ use std::rc::Rc;
 
 use super::cluster::Node;
 use super::kernel::{below, exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Rec, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
+use super::log::{Batch, Rec, RecBlock, Recs, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
 use super::partitioner::partition_for_key;
-use super::sim::{Event, KafkaError, ProduceRequest, Sim};
+use super::sim::{Event, KafkaError, Sim};
 use crate::scenario::{Acks, Arrival, KeySpec, ProducerConfig, ProducerSpec};
 
 /// Per-record overhead Kafka adds in a batch (record headers, varints), for byte accounting.
@@ -20,6 +20,9 @@ const RECORD_OVERHEAD: u32 = 20;
 
 pub struct OpenBatch {
     pub id: u64,
+    /// Id and timestamp of the first record: the bases of the records' deltas.
+    pub first_id: u64,
+    pub base_ts_us: SimTime,
     pub recs: Vec<Rec>,
     pub bytes: u32,
     pub created: SimTime,
@@ -28,7 +31,7 @@ pub struct OpenBatch {
 #[derive(Clone)]
 pub struct ProducerBatch {
     pub id: u64,
-    pub recs: Rc<[Rec]>,
+    pub block: RecBlock,
     pub bytes: u32,
     pub base_seq: u32,
     pub created: SimTime,
@@ -43,6 +46,8 @@ pub struct ProducerPartition {
     pub inflight: Vec<ProducerBatch>,
     pub next_seq: u32,
     pub backoff_until: SimTime,
+    /// The records vector of the last closed batch, kept for the next open one (no allocation).
+    pub spare: Vec<Rec>,
 }
 
 pub struct Producer {
@@ -195,32 +200,39 @@ impl Sim {
             pr.key_partition[key as usize]
         };
         let tomb = pr.tombstone_share > 0.0 && key != NULL_KEY && unit(&mut pr.rng) < pr.tombstone_share;
-        let id = ((p as u64) << PRODUCER_SHIFT) | pr.seq;
+        let rec_id = ((p as u64) << PRODUCER_SHIFT) | pr.seq;
         pr.seq += 1;
-        let rec = Rec { id, ts_us: now, key, flags: if tomb { FLAG_TOMBSTONE } else { 0 } };
+        let flags = if tomb { FLAG_TOMBSTONE } else { 0 };
         let bytes = pr.record_bytes;
         let batch_size = pr.cfg.batch_size;
         let linger = ms_to_us(pr.cfg.linger_ms);
         let dt = pr.interval_us();
         let pp = &mut pr.parts[part as usize];
+        // A batch stores 32-bit deltas from its first record's id and timestamp; in the rare case one
+        // would overflow (a batch open for over an hour), the open batch is closed first.
+        let split = pp.open.as_ref().is_some_and(|ob| RecBlock::delta(ob.first_id, ob.base_ts_us, rec_id, now, key, flags).is_none());
+        if split {
+            self.close_open_batch(p, part);
+        }
+        let pp = &mut self.producers[p as usize].parts[part as usize];
         let mut new_batch = None;
         if pp.open.is_none() {
             let id = self.next_id + 1;
             self.next_id += 1;
-            pp.open = Some(OpenBatch { id, recs: Vec::with_capacity(16), bytes: 0, created: now });
+            pp.open = Some(OpenBatch { id, first_id: rec_id, base_ts_us: now, recs: std::mem::take(&mut pp.spare), bytes: 0, created: now });
             new_batch = Some(id);
         }
         let ob = pp.open.as_mut().expect("just ensured");
-        ob.recs.push(rec);
+        ob.recs.push(RecBlock::delta(ob.first_id, ob.base_ts_us, rec_id, now, key, flags).expect("split above"));
         ob.bytes += bytes;
         let full = ob.bytes >= batch_size;
-        self.checker.on_send(id);
+        self.checker.on_send(rec_id);
         self.metrics.sent += 1;
         self.at(now + dt, Event::ProducerArrival { producer: p, token });
         if let (Some(batch_id), true) = (new_batch, linger > 0) {
             self.at(now + linger, Event::LingerExpired { producer: p, part, batch_id });
         }
-        if full || linger == 0 {
+        if full || linger == 0 || split {
             self.producer_drain(p, part);
         }
     }
@@ -236,8 +248,11 @@ impl Sim {
         let pr = &mut self.producers[p as usize];
         let idempotent = pr.idempotent;
         let pp = &mut pr.parts[part as usize];
-        let Some(ob) = pp.open.take() else { return };
+        let Some(mut ob) = pp.open.take() else { return };
         let n = ob.recs.len() as u32;
+        let recs = Recs::from(ob.recs.as_slice());
+        ob.recs.clear();
+        pp.spare = std::mem::take(&mut ob.recs);
         let base_seq = if idempotent {
             let s = pp.next_seq;
             pp.next_seq = pp.next_seq.wrapping_add(n);
@@ -245,7 +260,7 @@ impl Sim {
         } else {
             0
         };
-        pp.queue.push_back(ProducerBatch { id: ob.id, recs: ob.recs.into(), bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 });
+        pp.queue.push_back(ProducerBatch { id: ob.id, block: RecBlock { first_id: ob.first_id, base_ts_us: ob.base_ts_us, recs }, bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 });
     }
 
     /// The sender: move ready batches into flight while the in-flight limit and backoff allow.
@@ -298,23 +313,13 @@ impl Sim {
         let idempotent = pr.idempotent;
         let node = pr.node;
         let request_timeout = pr.cfg.request_timeout_ms * US_PER_MS;
-        let req = ProduceRequest {
-            producer: p,
-            part,
-            tp,
-            broker: leader,
-            req_id,
-            sent_us: now,
-            batch: Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, recs: batch.recs.clone(), offsets: None },
-            idempotent,
-            acks,
-        };
+        let request = Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), offsets: None };
         if acks == Acks::Zero {
             // Fire and forget: the send callback succeeds at once.
-            for r in batch.recs.iter() {
+            for r in batch.block.records() {
                 self.checker.on_ack(r.id);
             }
-            self.metrics.acked += batch.recs.len() as u64;
+            self.metrics.acked += batch.block.recs.len() as u64;
         } else {
             pp.inflight.push(batch);
         }
@@ -326,7 +331,7 @@ impl Sim {
             return;
         }
         match self.net.transit(now, Node::Client(node), Node::Broker(leader)) {
-            Some(t) => self.at(t, Event::ProduceArrive(Box::new(req))),
+            Some(t) => self.at(t, Event::ProduceArrive { producer: p, tp, broker: leader, acks, req_id, sent_us: now, batch: Rc::new(request) }),
             None => {
                 if acks != Acks::Zero {
                     self.at(now + request_timeout, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::RequestTimedOut) });
@@ -336,14 +341,14 @@ impl Sim {
     }
 
     fn fail_batch(&mut self, p: u32, batch: &ProducerBatch, why: &str) {
-        for r in batch.recs.iter() {
+        for r in batch.block.records() {
             self.checker.on_fail(r.id);
         }
-        self.metrics.failed += batch.recs.len() as u64;
+        self.metrics.failed += batch.block.recs.len() as u64;
         if self.metrics.failures_logged < 20 {
             self.metrics.failures_logged += 1;
             let name = self.producers[p as usize].name.clone();
-            self.log.push(self.now, "produce", format!("Producer {name} gave up on a batch of {} records: {why}.", batch.recs.len()));
+            self.log.push(self.now, "produce", format!("Producer {name} gave up on a batch of {} records: {why}.", batch.block.recs.len()));
         }
     }
 
@@ -355,11 +360,11 @@ impl Sim {
         let mut batch = pp.inflight.remove(pos);
         match result {
             Ok(_) => {
-                for r in batch.recs.iter() {
+                for r in batch.block.records() {
                     self.checker.on_ack(r.id);
                     self.metrics.ack_latency(now - r.ts_us);
                 }
-                self.metrics.acked += batch.recs.len() as u64;
+                self.metrics.acked += batch.block.recs.len() as u64;
             }
             Err(e) => {
                 self.metrics.record_error(e);

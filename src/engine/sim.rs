@@ -40,7 +40,8 @@ impl KafkaError {
 }
 
 /// A produce request: one batch for one partition (Kafka groups batches per broker; we send one
-/// request per batch and keep `max.in.flight.requests.per.connection` per partition).
+/// request per batch and keep `max.in.flight.requests.per.connection` per partition). The event
+/// `ProduceArrive` carries the same fields, packed; the handler gets them as this struct.
 #[derive(Clone, Debug)]
 pub struct ProduceRequest {
     pub producer: u32,
@@ -50,7 +51,8 @@ pub struct ProduceRequest {
     pub broker: u32,
     pub req_id: u64,
     pub sent_us: SimTime,
-    pub batch: Batch,
+    /// Written by the producer, not yet shared: the leader fills in offsets and epoch in place.
+    pub batch: Rc<Batch>,
     pub idempotent: bool,
     pub acks: Acks,
 }
@@ -58,7 +60,7 @@ pub struct ProduceRequest {
 /// What a leader answers a fetch with.
 #[derive(Clone, Debug)]
 pub enum FetchResult {
-    Records { batches: Vec<Batch>, high_watermark: u64, log_start_offset: u64, upto: u64 },
+    Records { batches: Vec<Rc<Batch>>, high_watermark: u64, log_start_offset: u64, upto: u64 },
     /// KIP-101/KIP-595: the follower's log diverged from the leader's at this offset.
     Diverging { end_offset: u64 },
     Error(KafkaError),
@@ -74,7 +76,8 @@ pub enum Event {
     ProducerArrival { producer: u32, token: u64 },
     LingerExpired { producer: u32, part: u32, batch_id: u64 },
     RetryReady { producer: u32, part: u32 },
-    ProduceArrive(Box<ProduceRequest>),
+    /// `idempotent` is `batch.producer != u32::MAX`; the partition index is `parts[tp].partition`.
+    ProduceArrive { producer: u32, tp: u32, broker: u32, acks: Acks, req_id: u64, sent_us: SimTime, batch: Rc<Batch> },
     ProduceResponse { producer: u32, part: u32, req_id: u64, result: Result<u64, KafkaError> },
     // Replication.
     ReplicaFetch { leader: u32, tp: u32, follower: u32, fetch_offset: u64, last_epoch: u32, session: u64 },
@@ -109,7 +112,7 @@ impl Event {
             Event::ProducerArrival { .. } => 4,
             Event::LingerExpired { .. } => 5,
             Event::RetryReady { .. } => 6,
-            Event::ProduceArrive(_) => 7,
+            Event::ProduceArrive { .. } => 7,
             Event::ProduceResponse { .. } => 8,
             Event::ReplicaFetch { .. } => 9,
             Event::ReplicaFetchResponse { .. } => 10,
@@ -137,7 +140,7 @@ impl Event {
             Event::Timeline { index } => *index as u64,
             Event::SpikeEnd { producer, .. } | Event::ProducerArrival { producer, .. } => *producer as u64,
             Event::LingerExpired { producer, part, .. } | Event::RetryReady { producer, part } => ((*producer as u64) << 32) | *part as u64,
-            Event::ProduceArrive(r) => ((r.tp as u64) << 32) | r.batch.base_seq as u64,
+            Event::ProduceArrive { tp, batch, .. } => ((*tp as u64) << 32) | batch.base_seq as u64,
             Event::ProduceResponse { req_id, .. } => *req_id,
             Event::ReplicaFetch { tp, fetch_offset, .. } => ((*tp as u64) << 40) ^ fetch_offset,
             Event::ReplicaFetchResponse { tp, follower, .. } | Event::ReplicaFetchRetry { tp, follower, .. } => ((*tp as u64) << 8) | *follower as u64,
@@ -152,6 +155,15 @@ impl Event {
             Event::AlterPartition { tp, .. } | Event::AlterPartitionResponse { tp, .. } => *tp as u64,
             Event::RetentionCheck | Event::MetricsSample => 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every event is moved in and out of the queue: keep it small (big payloads go behind a pointer).
+    #[test]
+    fn event_is_40_bytes() {
+        assert!(std::mem::size_of::<super::Event>() <= 40, "{}", std::mem::size_of::<super::Event>());
     }
 }
 
@@ -197,6 +209,8 @@ pub struct Sim {
     pub(crate) crashed: Vec<u32>,
     /// Actions applied interactively, with their simulated time (for sharing a run).
     pub(crate) applied: Vec<(SimTime, Action)>,
+    /// Emptied fetch-response vectors, reused by the next read.
+    pub(crate) batch_vecs: Vec<Vec<Rc<Batch>>>,
 }
 
 impl Sim {
@@ -227,6 +241,7 @@ impl Sim {
             next_id: 1,
             crashed: Vec::new(),
             applied: Vec::new(),
+            batch_vecs: Vec::new(),
         };
         sim.hash.fold(scenario.seed);
         sim.build_cluster();
@@ -270,29 +285,30 @@ impl Sim {
     /// Process the next event if it is due no later than the end of the run. Returns false when
     /// nothing is left to do.
     pub fn step(&mut self) -> bool {
-        match self.queue.peek_time() {
-            Some(t) if t <= self.end => {
-                let (t, ev) = self.queue.pop().expect("peeked");
-                self.now = t;
-                self.events += 1;
-                self.hash.fold(t);
-                self.hash.fold(ev.kind() << 56 ^ ev.subject());
-                self.dispatch(ev);
+        match self.queue.pop_due(self.end) {
+            Some((t, ev)) => {
+                self.process(t, ev);
                 true
             }
-            _ => false,
+            None => false,
         }
+    }
+
+    #[inline]
+    fn process(&mut self, t: SimTime, ev: Event) {
+        self.now = t;
+        self.events += 1;
+        self.hash.fold(t);
+        self.hash.fold(ev.kind() << 56 ^ ev.subject());
+        self.dispatch(ev);
     }
 
     /// Process every event with time <= `t_us` (capped at the end of the run), then move the clock
     /// to `t_us`.
     pub fn run_until(&mut self, t_us: SimTime) {
         let t = t_us.min(self.end);
-        while let Some(next) = self.queue.peek_time() {
-            if next > t {
-                break;
-            }
-            self.step();
+        while let Some((time, ev)) = self.queue.pop_due(t) {
+            self.process(time, ev);
         }
         if t > self.now {
             self.now = t;
@@ -339,7 +355,11 @@ impl Sim {
             Event::ProducerArrival { producer, token } => self.on_producer_arrival(producer, token),
             Event::LingerExpired { producer, part, batch_id } => self.on_linger_expired(producer, part, batch_id),
             Event::RetryReady { producer, part } => self.producer_drain(producer, part),
-            Event::ProduceArrive(req) => self.on_produce(*req),
+            Event::ProduceArrive { producer, tp, broker, acks, req_id, sent_us, batch } => {
+                let part = self.parts[tp as usize].partition;
+                let idempotent = batch.producer != u32::MAX;
+                self.on_produce(ProduceRequest { producer, part, tp, broker, req_id, sent_us, batch, idempotent, acks })
+            }
             Event::ProduceResponse { producer, part, req_id, result } => self.on_produce_response(producer, part, req_id, result),
             Event::ReplicaFetch { leader, tp, follower, fetch_offset, last_epoch, session } => {
                 self.on_replica_fetch(leader, tp, follower, fetch_offset, last_epoch, session)
@@ -423,16 +443,40 @@ impl Sim {
     pub fn storage(&self) -> Storage {
         use super::log::{Batch, Rec};
         let mut st = Storage::default();
-        let mut seen = std::collections::BTreeSet::new();
+        // Replicas share batches (and a batch its records): count each allocation once, plus one
+        // pointer per batch per replica.
+        let mut batches: Vec<(*const Batch, u64)> = Vec::new();
+        let mut blocks: Vec<(*const Rec, u64)> = Vec::new();
+        let mut offsets: Vec<(*const u64, u64)> = Vec::new();
         for r in &self.replicas {
-            st.bytes += (r.log.batches.len() * std::mem::size_of::<Batch>()) as u64;
+            st.bytes += (r.log.batches.len() * std::mem::size_of::<Rc<Batch>>()) as u64;
             for b in &r.log.batches {
-                // Replicas share a batch's records; count each allocation once.
-                if seen.insert(b.recs.as_ptr() as usize) {
-                    st.records += b.recs.len() as u64;
-                    st.bytes += (b.recs.len() * std::mem::size_of::<Rec>() + 16) as u64;
+                // A lone record is held inline in the batch and counted with it.
+                batches.push((Rc::as_ptr(b), b.block.recs.shared().is_none() as u64));
+                if let Some(v) = b.block.recs.shared() {
+                    blocks.push((v.as_ptr(), v.len() as u64));
+                }
+                if let Some(o) = &b.offsets {
+                    offsets.push((o.as_ptr(), o.len() as u64));
                 }
             }
+        }
+        batches.sort_unstable();
+        batches.dedup();
+        blocks.sort_unstable();
+        blocks.dedup();
+        offsets.sort_unstable();
+        offsets.dedup();
+        // An `Rc` allocation is its two counts (16 bytes) and the value.
+        st.bytes += (batches.len() * (16 + std::mem::size_of::<Batch>())) as u64;
+        st.records += batches.iter().map(|b| b.1).sum::<u64>();
+        for (_, n) in blocks {
+            st.records += n;
+            st.bytes += 16 + n * std::mem::size_of::<Rec>() as u64;
+        }
+        // Offsets kept by compaction.
+        for (_, n) in offsets {
+            st.bytes += 16 + n * 8;
         }
         st
     }
