@@ -62,6 +62,19 @@ pub struct Group {
     pub rebalances: u64,
 }
 
+impl Member {
+    /// The member stops: nothing it fetched or was processing counts any more.
+    fn stop(&mut self) {
+        self.alive = false;
+        self.busy = false;
+        for st in self.state.iter_mut() {
+            st.session += 1;
+            st.buffer.clear();
+            st.fetching = false;
+        }
+    }
+}
+
 impl Sim {
     pub(crate) fn build_groups(&mut self) {
         let specs: Vec<GroupSpec> = self.scenario.consumer_groups.clone();
@@ -433,15 +446,9 @@ impl Sim {
         if !member.alive {
             return;
         }
-        member.alive = false;
-        member.busy = false;
+        member.stop();
         member.incarnation += 1;
         let inc = member.incarnation;
-        for st in member.state.iter_mut() {
-            st.session += 1;
-            st.buffer.clear();
-            st.fetching = false;
-        }
         let id = self.groups[g as usize].id.clone();
         self.log.push(self.now, "fault", format!("Consumer {m} of group {id} crashed; its partitions stop until the session times out."));
         self.at(self.now + SESSION_TIMEOUT_US, Event::GroupSessionExpired { group: g, member: m, incarnation: inc });
@@ -476,13 +483,8 @@ impl Sim {
             self.commit(g, m);
         }
         let member = &mut self.groups[g as usize].members[m as usize];
-        member.alive = false;
+        member.stop();
         member.left = true;
-        member.busy = false;
-        for st in member.state.iter_mut() {
-            st.session += 1;
-            st.buffer.clear();
-        }
         let id = self.groups[g as usize].id.clone();
         self.log.push(self.now, "action", format!("Consumer {m} left group {id} (LeaveGroup)."));
         self.reassign(g, true);
