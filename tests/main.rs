@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod replication;
+mod retention;
 mod scenario_parse;
 mod support;
 mod swarm;

@@ -13,5 +13,6 @@ pub mod partitioner;
 pub mod producer;
 pub mod report;
 pub mod sim;
+pub mod views;
 
 pub use sim::{Sim, Summary};
