@@ -622,9 +622,8 @@ impl Sim {
     fn elect(&mut self, tp: u32) -> Option<u32> {
         let old = self.parts[tp as usize].leader;
         let m = &self.parts[tp as usize];
-        let clean = m.replicas.iter().copied().find(|&r| self.eligible(r) && m.isr.contains(&r) && Some(r) != old.filter(|&o| self.quorum.fenced[o as usize]));
+        let clean = m.replicas.iter().copied().find(|&r| self.eligible(r) && m.isr.contains(&r));
         let name = self.tp_name(tp);
-        let m_epoch = m.leader_epoch;
         let new = match clean {
             Some(r) => Some((r, false)),
             None if self.scenario.cluster.config.unclean_leader_election_enable => m.replicas.iter().copied().find(|&r| self.eligible(r)).map(|r| (r, true)),
@@ -654,7 +653,6 @@ impl Sim {
                     m.leader = None;
                     m.leader_epoch += 1;
                     m.partition_epoch += 1;
-                    let _ = m_epoch;
                     self.log.push(self.now, "election", format!("{name} is OFFLINE: no replica in the ISR is alive (unclean.leader.election.enable=false)."));
                 }
             }
@@ -831,8 +829,8 @@ impl Sim {
         let r = &mut self.replicas[ri];
         r.pending_alter = true;
         let (b, tp, le) = (r.broker, r.tp, r.leader_epoch);
-        let pe = self.parts[tp as usize].partition_epoch.max(r.partition_epoch_seen);
-        let pe = if pe == r.partition_epoch_seen { pe } else { r.partition_epoch_seen };
+        // The leader names the partition epoch it knows; the controller rejects a stale one.
+        let pe = r.partition_epoch_seen;
         match self.quorum.active.filter(|&c| self.controllers[c as usize].up) {
             Some(c) => match self.net.transit(self.now, Node::Broker(b), Node::Controller(c)) {
                 Some(t) => self.at(t, Event::AlterPartition { controller: c, leader: b, tp, leader_epoch: le, partition_epoch: pe, isr: isr.into() }),

@@ -370,7 +370,8 @@ impl Sim {
                     pos = off + 1;
                     i += 1;
                 }
-                if i >= b.len() || b.offset_at(i.min(b.len() - 1)) >= *upto || i >= b.len() {
+                // The batch is used up when every record was taken or the rest lie beyond `upto`.
+                if i >= b.len() || b.offset_at(i) >= *upto {
                     st.buffer.pop_front();
                 } else {
                     break;
