@@ -145,3 +145,33 @@ fn isr_shrinks_under_a_cut_follower_and_expands_after_heal() {
     let a = sim.check();
     assert_eq!((a.lost_acked, a.duplicates, a.hw_regressions), (0, 0, 0));
 }
+
+/// A far rack slows acks=all (the leader waits for the far follower) but not acks=1, and the
+/// produce latency follows the configured links.
+#[test]
+fn per_link_latency_slows_what_crosses_the_slow_link() {
+    let mut s = base("two-regions");
+    s.duration_ms = 10_000;
+    s.cluster.racks = vec!["near".into(), "near".into(), "far".into()];
+    s.topics[0].replication_factor = 3;
+    s.producers[0].config.linger_ms = 0.0;
+    let baseline = run(&s);
+    s.cluster.network.links = vec![LinkSpec { between: [Endpoint::Rack("near".into()), Endpoint::Rack("far".into())], latency_ms: 30.0, jitter_ms: 0.0 }];
+    let all = run(&s);
+    // acks=all: the record is acknowledged when the far follower has fetched it: at least one round
+    // trip over the 30 ms link on top of the near path.
+    assert!(baseline.latency_ms.p50 < 20.0, "baseline p50 {}", baseline.latency_ms.p50);
+    assert!(all.latency_ms.p50 > 60.0, "acks=all over a far follower p50 {}", all.latency_ms.p50);
+    s.producers[0].config.acks = Acks::One;
+    s.producers[0].config.enable_idempotence = false;
+    let one = run(&s);
+    // acks=1 answers the producer sooner (fewer requests wait in flight), but a consumer still reads
+    // only below the high watermark, which waits for the far follower: end to end stays slow.
+    assert!(one.latency_ms.p50 > 60.0 && one.latency_ms.p50 < all.latency_ms.p50, "acks=1 p50 {}", one.latency_ms.p50);
+    // Clients far from every broker: each record pays the client link twice (request, response) at
+    // least before it is processed.
+    s.cluster.network.links = vec![LinkSpec { between: [Endpoint::Clients, Endpoint::Rack("near".into())], latency_ms: 25.0, jitter_ms: 0.0 }, LinkSpec { between: [Endpoint::Clients, Endpoint::Rack("far".into())], latency_ms: 25.0, jitter_ms: 0.0 }];
+    let far_clients = run(&s);
+    assert!(far_clients.latency_ms.p50 >= 50.0, "p50 {}", far_clients.latency_ms.p50);
+    assert_eq!((far_clients.anomalies.lost_acked, far_clients.anomalies.duplicates), (0, 0));
+}

@@ -742,3 +742,47 @@ fn every_kind_of_value_round_trips() {
     ));
     assert_eq!(parse_scenario(&scenario_to_json(&s)), Ok(s));
 }
+
+#[test]
+fn network_links_name_brokers_racks_clients_and_controllers() {
+    let s = ok(&patched(
+        r#"{"cluster": {"brokers": 3, "racks": ["eu", "us"], "network": {"latency_ms": 1, "jitter_ms": 0.5, "links": [
+            {"between": ["rack:eu", "rack:us"], "latency_ms": 40},
+            {"between": [2, "clients"], "latency_ms": 10, "jitter_ms": 0},
+            {"between": ["controllers", "rack:us"], "latency_ms": 5}]}}}"#,
+    ));
+    let links = &s.cluster.network.links;
+    assert_eq!(links.len(), 3);
+    assert_eq!(links[0].between, [Endpoint::Rack("eu".into()), Endpoint::Rack("us".into())]);
+    assert_eq!(links[0].jitter_ms, 0.5, "a link inherits the network's jitter");
+    assert_eq!(links[1].between, [Endpoint::Broker(2), Endpoint::Clients]);
+    assert_eq!(links[1].jitter_ms, 0.0);
+    assert_eq!(links[2].between[0], Endpoint::Controllers);
+    // Written back and read again, the links are the same.
+    assert_eq!(ok(&scenario_to_json(&s)).cluster.network.links, *links);
+}
+
+#[test]
+fn bad_network_links_name_the_field_and_the_reason() {
+    check_patch(
+        r#"{"cluster": {"brokers": 3, "racks": ["eu"], "network": {"links": [
+            {"between": ["rack:asia", 3], "latency_ms": 40},
+            {"between": [0], "latency_ms": 1},
+            {"between": [0, "servers"]},
+            {"between": [0, true], "latency_ms": -1, "jiter_ms": 2}]}}}"#,
+        &[
+            r#"$.cluster.network.links[0].between[0]: unknown rack "asia": cluster.racks has eu"#,
+            "$.cluster.network.links[0].between[1]: no broker 3: the cluster has 3 brokers, ids 0 to 2",
+            "$.cluster.network.links[1].between: expected exactly 2 ends, got 1",
+            r#"$.cluster.network.links[2].between[1]: expected a broker id, "rack:NAME", "clients" or "controllers", got "servers""#,
+            r#"$.cluster.network.links[2].latency_ms: missing required field "latency_ms""#,
+            r#"$.cluster.network.links[3].jiter_ms: unknown field "jiter_ms"; did you mean "jitter_ms"?"#,
+            r#"$.cluster.network.links[3].between[1]: expected a broker id, "rack:NAME", "clients" or "controllers", got the boolean true"#,
+            "$.cluster.network.links[3].latency_ms: out of range: expected 0 to 60000, got -1",
+        ],
+    );
+    check_patch(
+        r#"{"cluster": {"network": {"links": [{"between": ["rack:eu", 0], "latency_ms": 4}]}}}"#,
+        &[r#"$.cluster.network.links[0].between[0]: unknown rack "eu": the cluster has no racks (set cluster.racks)"#],
+    );
+}

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Log, RecBlock, Recs};
 use super::sim::{Event, FetchResult, KafkaError, ProduceRequest, Sim};
-use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, TopicSpec};
+use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, Endpoint, TopicSpec};
 
 /// Who sends or receives a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,12 +19,22 @@ pub enum Node {
     Client(u32),
 }
 
+impl Node {
+    /// Every client shares one network site, so any client stands for all of them in latency lookups.
+    pub const ANY_CLIENT: Node = Node::Client(0);
+}
+
 /// Links between nodes: latency with optional jitter (FIFO per link, like TCP), random loss, and the
 /// cuts a user makes (isolated brokers, groups of brokers that cannot reach each other).
 pub struct Network {
+    /// The default one-way latency (`network.latency_ms`).
     pub latency_us: SimTime,
-    pub jitter_us: SimTime,
     pub loss: f64,
+    brokers: u32,
+    controllers: u32,
+    /// (latency, jitter) per pair of sites, row-major: brokers, then controllers, then one site for
+    /// every client. Filled from the default and the `links` overrides once, at the start.
+    links: Vec<(SimTime, SimTime)>,
     rng: SimRng,
     pub isolated: BTreeSet<u32>,
     /// Broker -> group number while the network is partitioned.
@@ -34,15 +44,58 @@ pub struct Network {
 
 impl Network {
     pub fn new(spec: &ClusterSpec, rng: SimRng) -> Network {
+        let (nb, nc) = (spec.brokers, spec.controllers);
+        let sites = (nb + nc + 1) as usize;
+        let default = (ms_to_us(spec.network.latency_ms), ms_to_us(spec.network.jitter_ms));
+        let mut links = vec![default; sites * sites];
+        let matches = |e: &Endpoint| -> Vec<usize> {
+            match e {
+                Endpoint::Broker(b) => vec![*b as usize],
+                Endpoint::Rack(name) => (0..nb).filter(|&b| spec.rack_of(b) == Some(name.as_str())).map(|b| b as usize).collect(),
+                Endpoint::Controllers => (nb..nb + nc).map(|c| c as usize).collect(),
+                Endpoint::Clients => vec![sites - 1],
+            }
+        };
+        for l in &spec.network.links {
+            let v = (ms_to_us(l.latency_ms), ms_to_us(l.jitter_ms));
+            for a in matches(&l.between[0]) {
+                for b in matches(&l.between[1]) {
+                    links[a * sites + b] = v;
+                    links[b * sites + a] = v;
+                }
+            }
+        }
         Network {
-            latency_us: ms_to_us(spec.network.latency_ms),
-            jitter_us: ms_to_us(spec.network.jitter_ms),
+            latency_us: default.0,
             loss: spec.network.loss,
+            brokers: nb,
+            controllers: nc,
+            links,
             rng,
             isolated: BTreeSet::new(),
             group_of: BTreeMap::new(),
             last_arrival: BTreeMap::new(),
         }
+    }
+
+    fn site(&self, n: Node) -> usize {
+        match n {
+            Node::Broker(b) => b as usize,
+            Node::Controller(c) => (self.brokers + c) as usize,
+            Node::Client(_) => (self.brokers + self.controllers) as usize,
+        }
+    }
+
+    /// (latency, jitter) of the link between two nodes.
+    #[inline]
+    fn link(&self, a: Node, b: Node) -> (SimTime, SimTime) {
+        let sites = (self.brokers + self.controllers + 1) as usize;
+        self.links[self.site(a) * sites + self.site(b)]
+    }
+
+    /// The one-way latency between two nodes without jitter: for timeouts and failure replies.
+    pub fn latency(&self, a: Node, b: Node) -> SimTime {
+        self.link(a, b).0
     }
 
     pub fn reachable(&self, a: Node, b: Node) -> bool {
@@ -75,11 +128,12 @@ impl Network {
         if self.loss > 0.0 && client_link && unit(&mut self.rng) < self.loss {
             return None;
         }
-        if self.jitter_us == 0 {
-            return Some(now + self.latency_us);
+        let (latency, jitter) = self.link(a, b);
+        if jitter == 0 {
+            return Some(now + latency);
         }
-        let j = self.rng_below(self.jitter_us + 1);
-        let t = now + self.latency_us + j;
+        let j = self.rng_below(jitter + 1);
+        let t = now + latency + j;
         let last = self.last_arrival.entry((a, b)).or_insert(0);
         let t = t.max(*last);
         *last = t;
@@ -155,14 +209,15 @@ pub struct FollowerProgress {
 
 #[derive(Clone, Copy, Debug)]
 pub enum Parked {
-    Replica { token: u64, follower: u32, session: u64, offset: u64 },
-    Consumer { token: u64, group: u32, member: u32, session: u64, offset: u64 },
+    Replica { deadline: SimTime, follower: u32, session: u64, offset: u64 },
+    Consumer { deadline: SimTime, group: u32, member: u32, session: u64, offset: u64 },
 }
 
 impl Parked {
-    fn token(&self) -> u64 {
+    /// When the fetch's maximum wait runs out and it is answered with what there is.
+    fn deadline(&self) -> SimTime {
         match self {
-            Parked::Replica { token, .. } | Parked::Consumer { token, .. } => *token,
+            Parked::Replica { deadline, .. } | Parked::Consumer { deadline, .. } => *deadline,
         }
     }
 }
@@ -198,6 +253,10 @@ pub struct Replica {
     pub followers: Vec<FollowerProgress>,
     pub epoch_start_offset: u64,
     pub parked: Vec<Parked>,
+    /// The time of the one pending wait timer for `parked` (one timer per replica, armed for the
+    /// earliest deadline, instead of one per fetch: most fetches are answered by new data well
+    /// before their wait runs out, and their timers would fire for nothing).
+    pub wait_timer: Option<SimTime>,
     pub purgatory: VecDeque<PendingProduce>,
     pub session: u64,
     pub producers: Vec<ProducerEntry>,
@@ -281,7 +340,7 @@ impl Sim {
     pub(crate) fn build_cluster(&mut self) {
         let spec = self.scenario.cluster.clone();
         for b in 0..spec.brokers {
-            let rack = if spec.racks.is_empty() { None } else { Some(spec.racks[b as usize % spec.racks.len()].clone()) };
+            let rack = spec.rack_of(b).map(str::to_string);
             self.brokers.push(Broker { id: b, rack, up: true, incarnation: 0, metadata_push_pending: false, replicas: Vec::new() });
         }
         for _ in 0..spec.controllers {
@@ -324,6 +383,7 @@ impl Sim {
                         followers: vec![FollowerProgress::default(); reps.len()],
                         epoch_start_offset: 0,
                         parked: Vec::new(),
+                        wait_timer: None,
                         purgatory: VecDeque::new(),
                         session: 0,
                         producers: vec![ProducerEntry::default(); nproducers],
@@ -393,7 +453,7 @@ impl Sim {
         if !self.brokers[b as usize].up {
             return;
         }
-        let lat = self.net.latency_us;
+        let lat = self.net.latency(Node::Broker(b), Node::ANY_CLIENT);
         let br = &mut self.brokers[b as usize];
         br.up = false;
         br.incarnation += 1;
@@ -412,23 +472,27 @@ impl Sim {
             r.pending_alter = false;
             let purgatory: Vec<PendingProduce> = r.purgatory.drain(..).collect();
             let parked: Vec<Parked> = r.parked.drain(..).collect();
+            r.wait_timer = None;
             for p in purgatory {
                 self.at(self.now + lat, Event::ProduceResponse { producer: p.producer, part: p.part, req_id: p.req_id, result: Err(KafkaError::NetworkException) });
             }
             for p in parked {
-                self.fail_parked(p, ri as usize, lat);
+                self.fail_parked(p, ri as usize);
             }
         }
     }
 
-    fn fail_parked(&mut self, p: Parked, ri: usize, delay: SimTime) {
-        let tp = self.replicas[ri].tp;
+    /// A parked fetch at replica `ri` fails: the fetcher learns it one network delay later.
+    fn fail_parked(&mut self, p: Parked, ri: usize) {
+        let (tp, b) = (self.replicas[ri].tp, self.replicas[ri].broker);
         match p {
             Parked::Replica { follower, session, .. } => {
+                let delay = self.net.latency(Node::Broker(b), Node::Broker(follower));
                 let backoff = self.scenario.cluster.config.replica_fetch_backoff_ms * US_PER_MS;
                 self.at(self.now + delay + backoff, Event::ReplicaFetchRetry { follower, tp, session });
             }
             Parked::Consumer { group, member, session, .. } => {
+                let delay = self.net.latency(Node::Broker(b), Node::ANY_CLIENT);
                 let backoff = self.groups[group as usize].cfg.retry_backoff_ms * US_PER_MS;
                 self.at(self.now + delay + backoff, Event::ConsumerFetchRetry { group, member, tp, session });
             }
@@ -766,6 +830,7 @@ impl Sim {
         r.is_leader = false;
         let purgatory: Vec<PendingProduce> = r.purgatory.drain(..).collect();
         let parked: Vec<Parked> = r.parked.drain(..).collect();
+        r.wait_timer = None;
         for p in purgatory {
             self.respond_produce(b, p.producer, p.part, p.req_id, p.sent_us, Err(KafkaError::NotLeaderOrFollower));
         }
@@ -927,7 +992,7 @@ impl Sim {
         let (offset, epoch) = (r.log.log_end_offset, r.log.last_epoch());
         let backoff = self.scenario.cluster.config.replica_fetch_backoff_ms * US_PER_MS;
         if !self.brokers[l as usize].up {
-            self.at(self.now + 2 * self.net.latency_us + backoff, Event::ReplicaFetchRetry { follower: b, tp, session });
+            self.at(self.now + 2 * self.net.latency(Node::Broker(b), Node::Broker(l)) + backoff, Event::ReplicaFetchRetry { follower: b, tp, session });
             return;
         }
         match self.net.transit(self.now, Node::Broker(b), Node::Broker(l)) {
@@ -950,7 +1015,7 @@ impl Sim {
     pub(crate) fn on_replica_fetch(&mut self, l: u32, tp: u32, f: u32, offset: u64, last_epoch: u32, session: u64) {
         if !self.brokers[l as usize].up {
             let backoff = self.scenario.cluster.config.replica_fetch_backoff_ms * US_PER_MS;
-            self.at(self.now + self.net.latency_us + backoff, Event::ReplicaFetchRetry { follower: f, tp, session });
+            self.at(self.now + self.net.latency(Node::Broker(l), Node::Broker(f)) + backoff, Event::ReplicaFetchRetry { follower: f, tp, session });
             return;
         }
         let Some(li) = self.replica_of(tp, l) else { return };
@@ -993,10 +1058,8 @@ impl Sim {
             let result = self.read_for_replica(li, offset);
             self.respond_replica_fetch(l, f, tp, session, result);
         } else {
-            let token = self.fresh_id();
-            self.replicas[li].parked.push(Parked::Replica { token, follower: f, session, offset });
-            let wait = self.scenario.cluster.config.replica_fetch_wait_max_ms * US_PER_MS;
-            self.at(self.now + wait, Event::FetchWaitExpired { broker: l, tp, token });
+            let deadline = self.now + self.scenario.cluster.config.replica_fetch_wait_max_ms * US_PER_MS;
+            self.park(li, Parked::Replica { deadline, follower: f, session, offset });
         }
     }
 
@@ -1123,22 +1186,58 @@ impl Sim {
         }
     }
 
-    pub(crate) fn on_fetch_wait_expired(&mut self, b: u32, tp: u32, token: u64) {
+    /// Hold a fetch at replica `li` until data arrives or its deadline, arming the replica's wait
+    /// timer if this deadline is the earliest.
+    fn park(&mut self, li: usize, p: Parked) {
+        let deadline = p.deadline();
+        let r = &mut self.replicas[li];
+        r.parked.push(p);
+        if r.wait_timer.is_none_or(|t| deadline < t) {
+            r.wait_timer = Some(deadline);
+            let (broker, tp) = (r.broker, r.tp);
+            self.at(deadline, Event::FetchWaitExpired { broker, tp });
+        }
+    }
+
+    /// The replica's wait timer: answer every parked fetch whose wait ran out, in the order they
+    /// parked, and re-arm for the earliest deadline left. A timer that is no longer the armed one
+    /// (re-armed earlier, or the broker crashed meanwhile) does nothing.
+    pub(crate) fn on_fetch_wait_expired(&mut self, b: u32, tp: u32) {
         if !self.brokers[b as usize].up {
             return;
         }
         let Some(li) = self.replica_of(tp, b) else { return };
-        let Some(pos) = self.replicas[li].parked.iter().position(|p| p.token() == token) else { return };
-        let p = self.replicas[li].parked.swap_remove(pos);
-        match p {
-            Parked::Replica { follower, session, offset, .. } => {
-                let res = self.read_for_replica(li, offset);
-                self.respond_replica_fetch(b, follower, tp, session, res);
+        let now = self.now;
+        if self.replicas[li].wait_timer != Some(now) {
+            return;
+        }
+        self.replicas[li].wait_timer = None;
+        let mut parked = std::mem::take(&mut self.replicas[li].parked);
+        let mut kept = 0;
+        for i in 0..parked.len() {
+            if parked[i].deadline() > now {
+                parked.swap(kept, i);
+                kept += 1;
+                continue;
             }
-            Parked::Consumer { group, member, session, offset, .. } => {
-                let res = self.read_for_consumer(li, offset);
-                self.respond_consumer_fetch(b, group, member, tp, session, res);
+            match parked[i] {
+                Parked::Replica { follower, session, offset, .. } => {
+                    let res = self.read_for_replica(li, offset);
+                    self.respond_replica_fetch(b, follower, tp, session, res);
+                }
+                Parked::Consumer { group, member, session, offset, .. } => {
+                    let res = self.read_for_consumer(li, offset);
+                    self.respond_consumer_fetch(b, group, member, tp, session, res);
+                }
             }
+        }
+        parked.truncate(kept);
+        // Answering cannot park new fetches (responses travel the network), but keep any anyway.
+        let added = std::mem::replace(&mut self.replicas[li].parked, parked);
+        self.replicas[li].parked.extend(added);
+        if let Some(next) = self.replicas[li].parked.iter().map(Parked::deadline).min() {
+            self.replicas[li].wait_timer = Some(next);
+            self.at(next, Event::FetchWaitExpired { broker: b, tp });
         }
     }
 
@@ -1147,7 +1246,7 @@ impl Sim {
     pub(crate) fn on_produce(&mut self, req: ProduceRequest) {
         let b = req.broker;
         if !self.brokers[b as usize].up {
-            let t = self.now + self.net.latency_us;
+            let t = self.now + self.net.latency(Node::Broker(b), Node::ANY_CLIENT);
             if req.acks != Acks::Zero {
                 self.at(t, Event::ProduceResponse { producer: req.producer, part: req.part, req_id: req.req_id, result: Err(KafkaError::NetworkException) });
             }
@@ -1242,7 +1341,7 @@ impl Sim {
     pub(crate) fn on_consumer_fetch(&mut self, b: u32, tp: u32, g: u32, m: u32, offset: u64, session: u64) {
         let backoff = self.groups[g as usize].cfg.retry_backoff_ms * US_PER_MS;
         if !self.brokers[b as usize].up {
-            self.at(self.now + self.net.latency_us + backoff, Event::ConsumerFetchRetry { group: g, member: m, tp, session });
+            self.at(self.now + self.net.latency(Node::Broker(b), Node::ANY_CLIENT) + backoff, Event::ConsumerFetchRetry { group: g, member: m, tp, session });
             return;
         }
         let Some(li) = self.replica_of(tp, b) else { return };
@@ -1259,10 +1358,8 @@ impl Sim {
             let res = self.read_for_consumer(li, offset);
             self.respond_consumer_fetch(b, g, m, tp, session, res);
         } else {
-            let token = self.fresh_id();
-            self.replicas[li].parked.push(Parked::Consumer { token, group: g, member: m, session, offset });
-            let wait = self.groups[g as usize].cfg.fetch_max_wait_ms * US_PER_MS;
-            self.at(self.now + wait, Event::FetchWaitExpired { broker: b, tp, token });
+            let deadline = self.now + self.groups[g as usize].cfg.fetch_max_wait_ms * US_PER_MS;
+            self.park(li, Parked::Consumer { deadline, group: g, member: m, session, offset });
         }
     }
 

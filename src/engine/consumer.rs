@@ -248,7 +248,7 @@ impl Sim {
         st.fetching = true;
         let (offset, session) = (st.fetch_offset, st.session);
         if !self.brokers[leader as usize].up {
-            self.at(self.now + 2 * self.net.latency_us + backoff, Event::ConsumerFetchRetry { group: g, member: m, tp, session });
+            self.at(self.now + 2 * self.net.latency(Node::Client(node), Node::Broker(leader)) + backoff, Event::ConsumerFetchRetry { group: g, member: m, tp, session });
             return;
         }
         match self.net.transit(self.now, Node::Client(node), Node::Broker(leader)) {

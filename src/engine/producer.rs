@@ -323,7 +323,7 @@ impl Sim {
         } else {
             pp.inflight.push(batch);
         }
-        let lat = self.net.latency_us;
+        let lat = self.net.latency(Node::Client(node), Node::Broker(leader));
         if !self.brokers[leader as usize].up {
             if acks != Acks::Zero {
                 self.at(now + 2 * lat, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::NetworkException) });

@@ -83,7 +83,7 @@ pub enum Event {
     ReplicaFetch { leader: u32, tp: u32, follower: u32, fetch_offset: u64, last_epoch: u32, session: u64 },
     ReplicaFetchResponse { follower: u32, tp: u32, session: u64, result: Box<FetchResult> },
     ReplicaFetchRetry { follower: u32, tp: u32, session: u64 },
-    FetchWaitExpired { broker: u32, tp: u32, token: u64 },
+    FetchWaitExpired { broker: u32, tp: u32 },
     // Consumers.
     ConsumerFetch { broker: u32, tp: u32, group: u32, member: u32, offset: u64, session: u64 },
     ConsumerFetchResponse { group: u32, member: u32, tp: u32, session: u64, result: Box<FetchResult> },
@@ -144,7 +144,7 @@ impl Event {
             Event::ProduceResponse { req_id, .. } => *req_id,
             Event::ReplicaFetch { tp, fetch_offset, .. } => ((*tp as u64) << 40) ^ fetch_offset,
             Event::ReplicaFetchResponse { tp, follower, .. } | Event::ReplicaFetchRetry { tp, follower, .. } => ((*tp as u64) << 8) | *follower as u64,
-            Event::FetchWaitExpired { token, .. } => *token,
+            Event::FetchWaitExpired { broker, tp } => ((*tp as u64) << 8) | *broker as u64,
             Event::ConsumerFetch { tp, offset, .. } => ((*tp as u64) << 40) ^ offset,
             Event::ConsumerFetchResponse { tp, member, .. } | Event::ConsumerFetchRetry { tp, member, .. } => ((*tp as u64) << 16) | *member as u64,
             Event::ConsumerBatchDone { token, .. } => *token,
@@ -254,11 +254,6 @@ impl Sim {
         sim
     }
 
-    pub(crate) fn fresh_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-
     pub(crate) fn at(&mut self, time: SimTime, event: Event) {
         self.queue.push(time, event);
     }
@@ -366,7 +361,7 @@ impl Sim {
             }
             Event::ReplicaFetchResponse { follower, tp, session, result } => self.on_replica_fetch_response(follower, tp, session, *result),
             Event::ReplicaFetchRetry { follower, tp, session } => self.on_replica_fetch_retry(follower, tp, session),
-            Event::FetchWaitExpired { broker, tp, token } => self.on_fetch_wait_expired(broker, tp, token),
+            Event::FetchWaitExpired { broker, tp } => self.on_fetch_wait_expired(broker, tp),
             Event::ConsumerFetch { broker, tp, group, member, offset, session } => self.on_consumer_fetch(broker, tp, group, member, offset, session),
             Event::ConsumerFetchResponse { group, member, tp, session, result } => self.on_consumer_fetch_response(group, member, tp, session, *result),
             Event::ConsumerFetchRetry { group, member, tp, session } => self.on_consumer_fetch_retry(group, member, tp, session),

@@ -41,6 +41,44 @@ pub struct NetworkSpec {
     /// Probability in [0, 1) that a request or response between a client and a broker is lost (a
     /// dropped connection; the client times out). Inter-broker traffic is not dropped. Default 0.
     pub loss: f64,
+    /// Links slower or faster than `latency_ms`: brokers in another zone or region, a slow client
+    /// network. Symmetric; when several entries match a pair of nodes, the last one wins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
+}
+
+/// One end of a link override.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Endpoint {
+    /// One broker, by id (written as a number).
+    Broker(u32),
+    /// Every broker whose `broker.rack` is this name (written `"rack:NAME"`).
+    Rack(String),
+    /// Every producer and consumer (written `"clients"`).
+    Clients,
+    /// Every KRaft controller (written `"controllers"`).
+    Controllers,
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Endpoint::Broker(b) => s.serialize_u32(*b),
+            Endpoint::Rack(r) => s.serialize_str(&format!("rack:{r}")),
+            Endpoint::Clients => s.serialize_str("clients"),
+            Endpoint::Controllers => s.serialize_str("controllers"),
+        }
+    }
+}
+
+/// `{ "between": [A, B], "latency_ms": 40, "jitter_ms": 5 }`: messages between any node matching A
+/// and any node matching B (either way) take this one-way latency.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkSpec {
+    pub between: [Endpoint; 2],
+    pub latency_ms: f64,
+    /// Defaults to the network's `jitter_ms`.
+    pub jitter_ms: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -308,9 +346,20 @@ impl Action {
     }
 }
 
+impl ClusterSpec {
+    /// `broker.rack` of broker `b`, if the cluster has racks.
+    pub fn rack_of(&self, b: u32) -> Option<&str> {
+        if self.racks.is_empty() {
+            None
+        } else {
+            Some(self.racks[b as usize % self.racks.len()].as_str())
+        }
+    }
+}
+
 impl Default for NetworkSpec {
     fn default() -> Self {
-        NetworkSpec { latency_ms: 1.0, jitter_ms: 0.0, loss: 0.0 }
+        NetworkSpec { latency_ms: 1.0, jitter_ms: 0.0, loss: 0.0, links: Vec::new() }
     }
 }
 

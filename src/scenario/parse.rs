@@ -279,7 +279,10 @@ const TOP: &[&str] = &[
     "timeline",
 ];
 const CLUSTER: &[&str] = &["brokers", "controllers", "racks", "network", "config"];
-const NETWORK: &[&str] = &["latency_ms", "jitter_ms", "loss"];
+const NETWORK: &[&str] = &["latency_ms", "jitter_ms", "loss", "links"];
+const LINK: &[&str] = &["between", "latency_ms", "jitter_ms"];
+/// At most this many link overrides.
+const MAX_LINKS: usize = 256;
 const BROKER_CONFIG: &[&str] = &[
     "unclean.leader.election.enable",
     "replica.lag.time.max.ms",
@@ -827,7 +830,7 @@ impl Reader {
         refs.controllers = self.opt(&o, "controllers", d.controllers, |r, v, p| {
             r.u32_in(v, p, 1, MAX_CONTROLLERS)
         });
-        let racks = self.val(&o, "racks", Vec::new(), |r, v, p| {
+        let racks_read = self.opt(&o, "racks", Vec::new(), |r, v, p| {
             let items = r.array(v, p, "racks", MAX_BROKERS as usize)?;
             let racks: Vec<Option<String>> = items
                 .iter()
@@ -837,13 +840,14 @@ impl Reader {
             racks.into_iter().collect()
         });
         let network = match o.get("network") {
-            Some(v) => self.network(v, &o.at("network")),
+            Some(v) => self.network(v, &o.at("network"), refs, racks_read.as_deref()),
             None => d.network,
         };
         let config = match o.get("config") {
             Some(v) => self.broker_config(v, &o.at("config")),
             None => d.config,
         };
+        let racks = racks_read.unwrap_or_default();
         ClusterSpec {
             brokers: refs.brokers.unwrap_or(d.brokers),
             controllers: refs.controllers.unwrap_or(d.controllers),
@@ -853,19 +857,83 @@ impl Reader {
         }
     }
 
-    fn network(&mut self, v: &Value, path: &str) -> NetworkSpec {
+    /// `racks` is None when the racks list itself was invalid (then rack names are not checked).
+    fn network(&mut self, v: &Value, path: &str, refs: &Refs, racks: Option<&[String]>) -> NetworkSpec {
         let o = self.object(v, path, NETWORK, &[]);
         let d = NetworkSpec::default();
-        NetworkSpec {
-            latency_ms: self.val(&o, "latency_ms", d.latency_ms, |r, v, p| {
-                r.float(v, p, FRange::closed(0.0, 60_000.0))
-            }),
-            jitter_ms: self.val(&o, "jitter_ms", d.jitter_ms, |r, v, p| {
-                r.float(v, p, FRange::closed(0.0, 60_000.0))
-            }),
-            loss: self.val(&o, "loss", d.loss, |r, v, p| {
-                r.float(v, p, FRange::below(0.0, 1.0))
-            }),
+        let latency_ms = self.val(&o, "latency_ms", d.latency_ms, |r, v, p| {
+            r.float(v, p, FRange::closed(0.0, 60_000.0))
+        });
+        let jitter_ms = self.val(&o, "jitter_ms", d.jitter_ms, |r, v, p| {
+            r.float(v, p, FRange::closed(0.0, 60_000.0))
+        });
+        let loss = self.val(&o, "loss", d.loss, |r, v, p| {
+            r.float(v, p, FRange::below(0.0, 1.0))
+        });
+        let links = self.val(&o, "links", Vec::new(), |r, v, p| {
+            let items = r.array(v, p, "links", MAX_LINKS)?;
+            let links: Vec<Option<LinkSpec>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| r.link(v, &index_path(p, i), refs, racks, jitter_ms))
+                .collect();
+            links.into_iter().collect()
+        });
+        NetworkSpec { latency_ms, jitter_ms, loss, links }
+    }
+
+    fn link(&mut self, v: &Value, path: &str, refs: &Refs, racks: Option<&[String]>, jitter: f64) -> Option<LinkSpec> {
+        let o = self.object(v, path, LINK, &[]);
+        let between = self.req(&o, "between", |r, b, bp| match b {
+            Value::Array(ends) if ends.len() == 2 => {
+                let a = r.endpoint(&ends[0], &index_path(bp, 0), refs, racks);
+                let b = r.endpoint(&ends[1], &index_path(bp, 1), refs, racks);
+                Some([a?, b?])
+            }
+            Value::Array(ends) => {
+                r.error(bp, format!("expected exactly 2 ends, got {}", ends.len()));
+                None
+            }
+            other => {
+                r.wrong_type(bp, "an array of 2 ends", other);
+                None
+            }
+        });
+        let latency_ms = self.req(&o, "latency_ms", |r, v, p| r.float(v, p, FRange::closed(0.0, 60_000.0)));
+        let jitter_ms = self.val(&o, "jitter_ms", jitter, |r, v, p| {
+            r.float(v, p, FRange::closed(0.0, 60_000.0))
+        });
+        Some(LinkSpec { between: between?, latency_ms: latency_ms?, jitter_ms })
+    }
+
+    fn endpoint(&mut self, v: &Value, path: &str, refs: &Refs, racks: Option<&[String]>) -> Option<Endpoint> {
+        const EXPECTED: &str = "a broker id, \"rack:NAME\", \"clients\" or \"controllers\"";
+        match v {
+            Value::Number(_) => self.broker_id(v, path, refs).map(Endpoint::Broker),
+            Value::String(s) if s == "clients" => Some(Endpoint::Clients),
+            Value::String(s) if s == "controllers" => Some(Endpoint::Controllers),
+            Value::String(s) => match s.strip_prefix("rack:") {
+                Some(rack) => match racks {
+                    Some(list) if !list.iter().any(|r| r == rack) => {
+                        let known = if list.is_empty() {
+                            "the cluster has no racks (set cluster.racks)".to_string()
+                        } else {
+                            format!("cluster.racks has {}", list.join(", "))
+                        };
+                        self.error(path, format!("unknown rack \"{rack}\": {known}"));
+                        None
+                    }
+                    _ => Some(Endpoint::Rack(rack.to_string())),
+                },
+                None => {
+                    self.error(path, format!("expected {EXPECTED}, got \"{s}\""));
+                    None
+                }
+            },
+            other => {
+                self.wrong_type(path, EXPECTED, other);
+                None
+            }
         }
     }
 
