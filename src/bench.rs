@@ -15,6 +15,7 @@ pub fn heavy_scenario() -> Scenario {
         group_id: id.into(),
         topics: vec!["events".into()],
         members: 4,
+        failures: None,
         processing_ms: ProcessingSpec::Constant { mean: 0.005 },
         config: ConsumerConfig { auto_offset_reset: OffsetReset::Earliest, ..Default::default() },
     };
@@ -55,6 +56,7 @@ pub fn mm1_scenario() -> Scenario {
         group_id: "g".into(),
         topics: vec!["events".into()],
         members: 1,
+        failures: None,
         processing_ms: ProcessingSpec::Exponential { mean: 1.8 },
         config: ConsumerConfig { auto_offset_reset: OffsetReset::Earliest, ..Default::default() },
     }];

@@ -25,6 +25,7 @@ pub fn base(name: &str) -> Scenario {
             topics: vec!["orders".into()],
             members: 2,
             processing_ms: ProcessingSpec::Exponential { mean: 1.0 },
+            failures: None,
             config: ConsumerConfig { auto_offset_reset: OffsetReset::Earliest, ..Default::default() },
         }],
         timeline: vec![],

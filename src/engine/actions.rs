@@ -134,6 +134,17 @@ impl Sim {
                 }
                 None => self.ignored(action, "no such producer"),
             },
+            Action::ResetOffsets { group, topic, partition, to } => match self.group_index(group) {
+                Some(g) => self.reset_offsets(g, topic.as_deref(), *partition, to),
+                None => self.ignored(action, "no such group"),
+            },
+            Action::AddConsumerGroup { group } => {
+                if self.group_index(&group.group_id).is_some() {
+                    self.ignored(action, "a group with that group.id already exists");
+                } else {
+                    self.add_group(group);
+                }
+            }
         }
     }
 }

@@ -509,4 +509,12 @@ impl Sim {
         }
         (sum, max)
     }
+
+    pub(crate) fn reset_offsets(&mut self, _g: u32, _topic: Option<&str>, _partition: Option<u32>, _to: &crate::scenario::ResetTo) {
+        todo!()
+    }
+
+    pub(crate) fn add_group(&mut self, _spec: &GroupSpec) {
+        todo!()
+    }
 }

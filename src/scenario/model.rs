@@ -105,6 +105,9 @@ pub struct BrokerConfig {
     pub auto_leader_rebalance_enable: bool, // true
     #[serde(rename = "leader.imbalance.check.interval.seconds")]
     pub leader_imbalance_check_interval_seconds: u64, // 300
+    /// How long the coordinator waits for more members before the first assignment of an empty group.
+    #[serde(rename = "group.initial.rebalance.delay.ms")]
+    pub group_initial_rebalance_delay_ms: u64, // 3000
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -241,7 +244,123 @@ pub struct GroupSpec {
     pub members: u32,
     /// Processing time per record, milliseconds. Default constant 0.
     pub processing_ms: ProcessingSpec,
+    /// Records whose processing fails, and what the group does about it. Default: none fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailureSpec>,
     pub config: ConsumerConfig,
+}
+
+/// `group.instance.id` for the members of a group (static membership, KIP-345).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum InstanceIds {
+    /// Member i gets `"{prefix}-{i}"`, the way a StatefulSet names its pods. `"static": true` on a
+    /// group means the prefix is the group id.
+    Prefix(String),
+    /// One id per member, in member order; members added beyond the list are dynamic.
+    List(Vec<String>),
+}
+
+impl InstanceIds {
+    /// The instance id of member `i`, if it has one.
+    pub fn of(&self, i: u32) -> Option<String> {
+        match self {
+            InstanceIds::Prefix(p) => Some(format!("{p}-{i}")),
+            InstanceIds::List(v) => v.get(i as usize).cloned(),
+        }
+    }
+}
+
+/// Kafka's consumer partition assignors (`partition.assignment.strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum AssignorName {
+    #[serde(rename = "range")]
+    Range,
+    #[serde(rename = "roundrobin")]
+    RoundRobin,
+    #[serde(rename = "sticky")]
+    Sticky,
+    #[serde(rename = "cooperative-sticky")]
+    CooperativeSticky,
+}
+
+impl AssignorName {
+    pub const ALL: [AssignorName; 4] = [AssignorName::Range, AssignorName::RoundRobin, AssignorName::Sticky, AssignorName::CooperativeSticky];
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignorName::Range => "range",
+            AssignorName::RoundRobin => "roundrobin",
+            AssignorName::Sticky => "sticky",
+            AssignorName::CooperativeSticky => "cooperative-sticky",
+        }
+    }
+    /// Kafka's class names are accepted too (`org.apache.kafka.clients.consumer.RangeAssignor`).
+    pub fn from_name(s: &str) -> Option<AssignorName> {
+        let short = s.rsplit('.').next().unwrap_or(s);
+        match short {
+            "range" | "RangeAssignor" => Some(AssignorName::Range),
+            "roundrobin" | "RoundRobinAssignor" => Some(AssignorName::RoundRobin),
+            "sticky" | "StickyAssignor" => Some(AssignorName::Sticky),
+            "cooperative-sticky" | "CooperativeStickyAssignor" => Some(AssignorName::CooperativeSticky),
+            _ => None,
+        }
+    }
+}
+
+/// What a group does with a record whose processing fails.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// Retry in place `retries` times with `retry.backoff.ms` between tries (the partition waits),
+    /// then log the record and move on.
+    Retry,
+    /// Log and move on at once.
+    Skip,
+    /// Stop consuming the partition: it blocks and its lag grows until someone resets it.
+    Stop,
+    /// Publish the record to `{topic}-retry`, where it is retried `retries` times after
+    /// `retry.backoff.ms` each without blocking the partition, then to `{topic}-dlt`.
+    DeadLetter,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailureSpec {
+    /// Share of records that fail on a try, in [0, 1]. Each try fails independently.
+    pub rate: f64,
+    /// Keys whose records always fail (`"key-17"`, `"hot"`).
+    pub poison_keys: Vec<String>,
+    pub policy: FailurePolicy,
+    /// Tries after the first (policy `retry` and `dead_letter`). Default 3.
+    pub retries: u32,
+    #[serde(rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: u64, // 1000
+}
+
+impl Default for FailureSpec {
+    fn default() -> Self {
+        FailureSpec { rate: 0.0, poison_keys: Vec::new(), policy: FailurePolicy::Retry, retries: 3, retry_backoff_ms: 1_000 }
+    }
+}
+
+/// Where `reset_offsets` moves a group's committed offsets: `kafka-consumer-groups --reset-offsets`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "to", rename_all = "kebab-case")]
+pub enum ResetTo {
+    /// `--to-earliest`: the log start offset.
+    Earliest,
+    /// `--to-latest`: the high watermark (what a consumer can read up to).
+    Latest,
+    /// `--to-current`: the committed offset (no change; resolves a missing one).
+    Current,
+    /// `--to-offset N`, clamped to [log start, high watermark].
+    Offset { offset: u64 },
+    /// `--shift-by N` from the committed offset, clamped to [log start, high watermark].
+    ShiftBy { shift: i64 },
+    /// `--to-datetime`: the first offset with a timestamp at or after this simulated time (ms);
+    /// the latest offset when there is none.
+    Datetime { datetime_ms: u64 },
+    /// `--by-duration`: `--to-datetime` of (now − duration).
+    Duration { duration_ms: u64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -260,6 +379,18 @@ pub struct ConsumerConfig {
     pub request_timeout_ms: u64, // 30000
     #[serde(rename = "retry.backoff.ms")]
     pub retry_backoff_ms: u64, // 100
+    /// The assignors, in order of preference. Default `[range, cooperative-sticky]`: the protocol is
+    /// cooperative only when every listed assignor supports it, so the default runs eager range.
+    #[serde(rename = "partition.assignment.strategy")]
+    pub partition_assignment_strategy: Vec<AssignorName>,
+    #[serde(rename = "group.instance.id", skip_serializing_if = "Option::is_none")]
+    pub group_instance_id: Option<InstanceIds>,
+    #[serde(rename = "session.timeout.ms")]
+    pub session_timeout_ms: u64, // 45000
+    #[serde(rename = "heartbeat.interval.ms")]
+    pub heartbeat_interval_ms: u64, // 3000
+    #[serde(rename = "max.poll.interval.ms")]
+    pub max_poll_interval_ms: u64, // 300000
 }
 
 /// A broker named in an action: an id, or the broker most recently crashed and not yet restarted.
@@ -320,6 +451,19 @@ pub enum Action {
     TrafficSpike { producer: String, factor: f64, duration_ms: u64 },
     SetProducerRate { producer: String, rate_per_sec: f64 },
     SetProducerAcks { producer: String, acks: Acks },
+    /// `kafka-consumer-groups --reset-offsets`: for the group's partitions (of `topic`, or one
+    /// `partition` of it, when given).
+    ResetOffsets {
+        group: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topic: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        partition: Option<u32>,
+        #[serde(flatten)]
+        to: ResetTo,
+    },
+    /// Start a new consumer group (for example one that replays history from the earliest offset).
+    AddConsumerGroup { group: GroupSpec },
 }
 
 impl Action {
@@ -342,6 +486,8 @@ impl Action {
             Action::TrafficSpike { .. } => "traffic_spike",
             Action::SetProducerRate { .. } => "set_producer_rate",
             Action::SetProducerAcks { .. } => "set_producer_acks",
+            Action::ResetOffsets { .. } => "reset_offsets",
+            Action::AddConsumerGroup { .. } => "add_consumer_group",
         }
     }
 }
@@ -377,6 +523,7 @@ impl Default for BrokerConfig {
             log_retention_check_interval_ms: 300_000,
             auto_leader_rebalance_enable: true,
             leader_imbalance_check_interval_seconds: 300,
+            group_initial_rebalance_delay_ms: 3_000,
         }
     }
 }
@@ -434,6 +581,11 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             request_timeout_ms: 30_000,
             retry_backoff_ms: 100,
+            partition_assignment_strategy: vec![AssignorName::Range, AssignorName::CooperativeSticky],
+            group_instance_id: None,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
         }
     }
 }

@@ -1019,6 +1019,7 @@ impl Reader {
                 d.leader_imbalance_check_interval_seconds,
                 ms(1, LONG_MS_MAX / 1000),
             ),
+            ..d
         }
     }
 
@@ -1516,6 +1517,7 @@ impl Reader {
             topics: topics.unwrap_or_default(),
             members: members.unwrap_or(1),
             processing_ms,
+            failures: None,
             config,
         };
         (spec, group_id.is_some(), members.is_some())
@@ -1588,6 +1590,7 @@ impl Reader {
                 d.retry_backoff_ms,
                 int(0, LONG_MS_MAX),
             ),
+            ..d
         }
     }
 
