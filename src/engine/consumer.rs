@@ -1,21 +1,19 @@
 //! Consumer groups: members fetch from partition leaders (below the high watermark, long-polling
 //! with `fetch.max.wait.ms`), process records one after another (constant or exponential time,
 //! computed per record without an event each), and commit offsets (auto-commit every
-//! `auto.commit.interval.ms`, or after each poll). Until the group coordinator lands, partitions are
-//! assigned with Kafka's range assignor over the live members and reassigned on every membership
-//! change; a crashed member is noticed after the 45 s default `session.timeout.ms`.
+//! `auto.commit.interval.ms`, or after each poll). Membership, assignment and commits go through the
+//! group coordinator (`group.rs`).
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use super::assignor::{protocol_for, Protocol, Strategy};
 use super::cluster::{recycle_batch_vec, Node};
+use super::group::{strategy_of, GroupState, Rebalance, RosterEntry};
 use super::kernel::{exp_us, ms_to_us, sub_rng, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Record};
 use super::sim::{Event, FetchResult, KafkaError, Sim};
-use crate::scenario::{ConsumerConfig, GroupSpec, OffsetReset, ProcessingSpec};
-
-/// Kafka's default `session.timeout.ms` (45 s).
-pub const SESSION_TIMEOUT_US: SimTime = 45_000 * US_PER_MS;
+use crate::scenario::{ConsumerConfig, GroupSpec, OffsetReset, ProcessingSpec, ResetTo};
 /// Client node ids for consumer members start here (producers use 0..).
 const MEMBER_NODE_BASE: u32 = 1 << 20;
 
@@ -34,8 +32,22 @@ pub struct Member {
     pub idx: u32,
     pub node: u32,
     pub alive: bool,
+    /// Closed on purpose (`remove_consumer`); it does not come back.
     pub left: bool,
+    /// Bumped at every restart and every fresh join after being removed: one coordinator member each.
     pub incarnation: u32,
+    /// `group.instance.id`, for static members.
+    pub instance_id: Option<String>,
+    /// Generation of the assignment it holds (-1 before the first).
+    pub generation: i32,
+    /// It must send JoinGroup at its next chance (between polls).
+    pub needs_join: bool,
+    /// It overran `max.poll.interval.ms`: no longer a member, though its poll is still running.
+    pub kicked: bool,
+    /// Another consumer took its `group.instance.id`.
+    pub fenced: bool,
+    /// An assignment that arrived while it was busy with a poll.
+    pub pending: Option<(i32, Vec<u32>)>,
     pub slow_factor: f64,
     pub rng: SimRng,
     /// Indices into `Group::parts` of the partitions assigned to this member.
@@ -55,11 +67,38 @@ pub struct Group {
     /// Global partition indices this group consumes.
     pub parts: Vec<u32>,
     pub committed: Vec<Option<u64>>,
+    /// The member consuming each partition now (None: nobody, the partition is paused).
     pub owner: Vec<Option<u32>>,
+    /// (topic name, partition number) of each entry of `parts`.
+    pub part_names: Vec<(String, u32)>,
     pub members: Vec<Member>,
     pub processing: ProcessingSpec,
     pub cfg: ConsumerConfig,
+    pub strategy: Strategy,
+    pub strategy_name: &'static str,
+    pub protocol: Protocol,
+    // The coordinator's state.
+    pub coordinator: Option<u32>,
+    pub state: GroupState,
+    pub generation: i32,
+    pub roster: Vec<RosterEntry>,
+    pub round: u64,
+    pub round_started: SimTime,
+    pub initial_join: bool,
+    pub join_deadline: SimTime,
+    pub member_seq: u32,
+    pub stable_once: bool,
+    pub history: Vec<Rebalance>,
+    // Measured.
+    /// Rebalances after the first assignment.
     pub rebalances: u64,
+    pub paused_since: Vec<Option<SimTime>>,
+    pub pause_total_us: SimTime,
+    pub pause_max_us: SimTime,
+    /// Records this group processed more than once (a side effect repeated).
+    pub processed_twice: u64,
+    pub commit_failures: u64,
+    pub poll_timeouts: u64,
 }
 
 impl Member {
@@ -67,38 +106,89 @@ impl Member {
     fn stop(&mut self) {
         self.alive = false;
         self.busy = false;
+        self.kicked = false;
+        self.pending = None;
+        self.needs_join = false;
         for st in self.state.iter_mut() {
             st.session += 1;
             st.buffer.clear();
             st.fetching = false;
+            st.position = None;
         }
+        self.owned.clear();
+    }
+
+    /// Forget a partition: its buffer, its in-flight fetch and its position.
+    pub(crate) fn drop_partition(&mut self, pi: u32) {
+        let st = &mut self.state[pi as usize];
+        st.buffer.clear();
+        st.session += 1;
+        st.fetching = false;
+        st.position = None;
     }
 }
 
 impl Sim {
     pub(crate) fn build_groups(&mut self) {
         let specs: Vec<GroupSpec> = self.scenario.consumer_groups.clone();
-        for (gi, spec) in specs.iter().enumerate() {
-            let topics: Vec<u32> = spec.topics.iter().filter_map(|t| self.topics.iter().position(|x| &x.name == t).map(|i| i as u32)).collect();
-            let parts: Vec<u32> = topics.iter().flat_map(|&t| self.topics[t as usize].parts.clone()).collect();
-            let n = parts.len();
-            self.groups.push(Group {
-                id: spec.group_id.clone(),
-                idx: gi as u32,
-                topics,
-                parts,
-                committed: vec![None; n],
-                owner: vec![None; n],
-                members: Vec::new(),
-                processing: spec.processing_ms.clone(),
-                cfg: spec.config.clone(),
-                rebalances: 0,
-            });
-            self.checker.add_group();
-            for _ in 0..spec.members {
-                self.new_member(gi as u32);
-            }
-            self.reassign(gi as u32, false);
+        for spec in &specs {
+            self.add_group(spec);
+        }
+    }
+
+    /// A consumer group starts: its members join the coordinator at once.
+    pub(crate) fn add_group(&mut self, spec: &GroupSpec) {
+        let gi = self.groups.len();
+        let topics: Vec<u32> = spec.topics.iter().filter_map(|t| self.topics.iter().position(|x| &x.name == t).map(|i| i as u32)).collect();
+        let parts: Vec<u32> = topics.iter().flat_map(|&t| self.topics[t as usize].parts.clone()).collect();
+        let part_names: Vec<(String, u32)> = topics.iter().flat_map(|&t| (0..self.topics[t as usize].parts.len() as u32).map(move |p| (t, p))).map(|(t, p)| (self.topics[t as usize].name.clone(), p)).collect();
+        let n = parts.len();
+        let strategies: Vec<Strategy> = spec.config.partition_assignment_strategy.iter().map(|&a| strategy_of(a)).collect();
+        let first = spec.config.partition_assignment_strategy.first().copied().unwrap_or(crate::scenario::AssignorName::Range);
+        self.groups.push(Group {
+            id: spec.group_id.clone(),
+            idx: gi as u32,
+            topics,
+            parts,
+            committed: vec![None; n],
+            owner: vec![None; n],
+            part_names,
+            members: Vec::new(),
+            processing: spec.processing_ms.clone(),
+            cfg: spec.config.clone(),
+            strategy: strategy_of(first),
+            strategy_name: first.name(),
+            protocol: protocol_for(&strategies),
+            coordinator: None,
+            state: GroupState::Empty,
+            generation: 0,
+            roster: Vec::new(),
+            round: 0,
+            round_started: self.now,
+            initial_join: false,
+            join_deadline: 0,
+            member_seq: 0,
+            stable_once: false,
+            history: Vec::new(),
+            rebalances: 0,
+            paused_since: vec![None; n],
+            pause_total_us: 0,
+            pause_max_us: 0,
+            processed_twice: 0,
+            commit_failures: 0,
+            poll_timeouts: 0,
+        });
+        self.checker.add_group();
+        self.metrics.lag_max.push(0);
+        let g = gi as u32;
+        self.groups[gi].coordinator = self.coordinator_of(g);
+        if self.now > 0 {
+            let id = &self.groups[gi].id;
+            self.log.push(self.now, "action", format!("Consumer group {id} starts with {} members.", spec.members));
+        }
+        for _ in 0..spec.members {
+            let m = self.new_member(g);
+            self.member_start(g, m);
         }
     }
 
@@ -108,12 +198,19 @@ impl Sim {
         let idx = group.members.len() as u32;
         let n = group.parts.len();
         let interval = group.cfg.auto_commit_interval_ms * US_PER_MS;
+        let instance_id = group.cfg.group_instance_id.as_ref().and_then(|ids| ids.of(idx));
         group.members.push(Member {
             idx,
             node: MEMBER_NODE_BASE + g * 4096 + idx,
             alive: true,
             left: false,
             incarnation: 0,
+            instance_id,
+            generation: -1,
+            needs_join: false,
+            kicked: false,
+            fenced: false,
+            pending: None,
             slow_factor: 1.0,
             rng,
             owned: Vec::new(),
@@ -127,87 +224,8 @@ impl Sim {
         idx
     }
 
-    /// Range assignment over the live members, per topic, in member order; moved partitions restart
-    /// from the committed offset on their new owner.
-    pub(crate) fn reassign(&mut self, g: u32, count_rebalance: bool) {
-        let gi = g as usize;
-        // Members that stay commit what they processed before giving partitions up (eager protocol).
-        if self.groups[gi].cfg.enable_auto_commit {
-            for m in 0..self.groups[gi].members.len() {
-                if self.groups[gi].members[m].alive {
-                    self.commit(g, m as u32);
-                }
-            }
-        }
-        let live: Vec<u32> = self.groups[gi].members.iter().filter(|m| m.alive).map(|m| m.idx).collect();
-        let mut new_owner: Vec<Option<u32>> = vec![None; self.groups[gi].parts.len()];
-        if !live.is_empty() {
-            let mut offset = 0usize;
-            for &t in &self.groups[gi].topics.clone() {
-                let n = self.topics[t as usize].parts.len();
-                let c = live.len();
-                let (per, extra) = (n / c, n % c);
-                let mut p = 0usize;
-                for (i, &m) in live.iter().enumerate() {
-                    let take = per + usize::from(i < extra);
-                    for _ in 0..take {
-                        new_owner[offset + p] = Some(m);
-                        p += 1;
-                    }
-                }
-                offset += n;
-            }
-        }
-        let group = &mut self.groups[gi];
-        for (pi, owner) in new_owner.iter().enumerate() {
-            if group.owner[pi] != *owner {
-                if let Some(old) = group.owner[pi] {
-                    let st = &mut group.members[old as usize].state[pi];
-                    st.buffer.clear();
-                    st.session += 1;
-                    st.fetching = false;
-                    st.position = None;
-                }
-                if let Some(new) = owner {
-                    let st = &mut group.members[*new as usize].state[pi];
-                    st.position = None;
-                    st.buffer.clear();
-                    st.session += 1;
-                    st.fetching = false;
-                }
-            }
-        }
-        group.owner = new_owner;
-        for m in group.members.iter_mut() {
-            m.owned.clear();
-        }
-        for (pi, owner) in group.owner.iter().enumerate() {
-            if let Some(o) = owner {
-                group.members[*o as usize].owned.push(pi as u32);
-            }
-        }
-        if count_rebalance {
-            group.rebalances += 1;
-            let id = group.id.clone();
-            self.log.push(self.now, "group", format!("Group {id} rebalanced: {} live members share {} partitions (range).", live.len(), self.groups[gi].parts.len()));
-        }
-        for m in live {
-            self.ensure_fetches(g, m);
-        }
-    }
-
-    fn commit(&mut self, g: u32, m: u32) {
-        let group = &mut self.groups[g as usize];
-        let member = &group.members[m as usize];
-        for &pi in &member.owned {
-            if let Some(pos) = member.state[pi as usize].position {
-                group.committed[pi as usize] = Some(pos);
-            }
-        }
-    }
-
     /// Send a fetch for every owned partition that has nothing buffered and nothing in flight.
-    fn ensure_fetches(&mut self, g: u32, m: u32) {
+    pub(crate) fn ensure_fetches(&mut self, g: u32, m: u32) {
         // By index: sending a fetch never changes the assignment, and a clone would allocate.
         let n = self.groups[g as usize].members[m as usize].owned.len();
         for k in 0..n {
@@ -327,13 +345,13 @@ impl Sim {
     }
 
     /// Take up to max.poll.records buffered records and process them one after another.
-    fn start_poll(&mut self, g: u32, m: u32) {
+    pub(crate) fn start_poll(&mut self, g: u32, m: u32) {
         let gi = g as usize;
         let max = self.groups[gi].cfg.max_poll_records as usize;
         let spec = self.groups[gi].processing.clone();
         let group = &mut self.groups[gi];
         let member = &mut group.members[m as usize];
-        if member.busy || !member.alive {
+        if member.busy || !member.alive || member.kicked || member.fenced {
             return;
         }
         let mut t = self.now;
@@ -395,8 +413,34 @@ impl Sim {
         let token = member.token;
         member.processing = out;
         self.at(t, Event::ConsumerBatchDone { group: g, member: m, token });
+        let limit = self.groups[gi].cfg.max_poll_interval_ms * US_PER_MS;
+        if t - self.now > limit {
+            self.at(self.now + limit, Event::PollTimeout { group: g, member: m, token });
+        }
         // Prefetch: partitions with nothing buffered fetch while this poll is processed.
         self.ensure_fetches(g, m);
+    }
+
+    /// The records of the current poll whose processing ended by `until` had their side effects:
+    /// count them (a record a group processes again is a duplicate side effect).
+    fn finish_records(&mut self, g: u32, m: u32, until: SimTime) {
+        let gi = g as usize;
+        let done = std::mem::take(&mut self.groups[gi].members[m as usize].processing);
+        for &(pi, off, rec, t_done) in &done {
+            if t_done > until {
+                break;
+            }
+            if !self.checker.on_consume(g, rec.id) {
+                self.groups[gi].processed_twice += 1;
+            }
+            self.metrics.delivered += 1;
+            self.metrics.e2e_latency(t_done.saturating_sub(rec.ts_us));
+            let st = &mut self.groups[gi].members[m as usize].state[pi as usize];
+            if st.position.is_some_and(|p| p <= off) {
+                st.position = Some(off + 1);
+            }
+        }
+        self.groups[gi].members[m as usize].processing = done;
     }
 
     pub(crate) fn on_consumer_batch_done(&mut self, g: u32, m: u32, token: u64) {
@@ -406,21 +450,7 @@ impl Sim {
             return;
         }
         member.busy = false;
-        let done = std::mem::take(&mut member.processing);
-        for &(pi, off, rec, t_done) in &done {
-            let owner_ok = self.groups[gi].owner[pi as usize] == Some(m);
-            if !owner_ok {
-                continue;
-            }
-            self.checker.on_consume(g, rec.id);
-            self.metrics.delivered += 1;
-            self.metrics.e2e_latency(t_done.saturating_sub(rec.ts_us));
-            let st = &mut self.groups[gi].members[m as usize].state[pi as usize];
-            if st.position.is_some_and(|p| p <= off) {
-                st.position = Some(off + 1);
-            }
-        }
-        self.groups[gi].members[m as usize].processing = done;
+        self.finish_records(g, m, SimTime::MAX);
         let cfg = &self.groups[gi].cfg;
         let interval = cfg.auto_commit_interval_ms * US_PER_MS;
         if !cfg.enable_auto_commit {
@@ -429,30 +459,26 @@ impl Sim {
             self.commit(g, m);
             self.groups[gi].members[m as usize].next_commit = self.now + interval;
         }
+        self.member_between_polls(g, m);
         self.start_poll(g, m);
     }
 
-    pub(crate) fn on_group_session_expired(&mut self, g: u32, m: u32, incarnation: u32) {
-        let member = &self.groups[g as usize].members[m as usize];
-        if member.alive || member.incarnation != incarnation || member.left {
-            return;
-        }
-        let id = self.groups[g as usize].id.clone();
-        self.log.push(self.now, "group", format!("Group {id}: member {m} missed session.timeout.ms; the coordinator removed it."));
-        self.reassign(g, true);
-    }
-
+    /// The consumer process dies: what it processed so far happened, nothing more is committed, and
+    /// the coordinator notices only when its session times out.
     pub(crate) fn crash_consumer(&mut self, g: u32, m: u32) {
-        let Some(member) = self.groups.get_mut(g as usize).and_then(|gr| gr.members.get_mut(m as usize)) else { return };
+        let Some(member) = self.groups.get(g as usize).and_then(|gr| gr.members.get(m as usize)) else { return };
         if !member.alive {
             return;
         }
+        if member.busy {
+            self.finish_records(g, m, self.now);
+        }
+        let member = &mut self.groups[g as usize].members[m as usize];
         member.stop();
-        member.incarnation += 1;
-        let inc = member.incarnation;
         let id = self.groups[g as usize].id.clone();
-        self.log.push(self.now, "fault", format!("Consumer {m} of group {id} crashed; its partitions stop until the session times out."));
-        self.at(self.now + SESSION_TIMEOUT_US, Event::GroupSessionExpired { group: g, member: m, incarnation: inc });
+        let timeout = self.groups[g as usize].cfg.session_timeout_ms;
+        self.log.push(self.now, "fault", format!("Consumer {m} of group {id} crashed; its partitions stop until its session times out ({} s).", timeout / 1000));
+        self.refresh_owners(g);
     }
 
     pub(crate) fn restart_consumer(&mut self, g: u32, m: u32) {
@@ -462,33 +488,46 @@ impl Sim {
         }
         member.alive = true;
         member.left = false;
+        member.fenced = false;
         member.incarnation += 1;
+        member.generation = -1;
+        let kind = match &member.instance_id {
+            Some(iid) => format!("static member {iid}"),
+            None => "a new dynamic member".into(),
+        };
         let id = self.groups[g as usize].id.clone();
-        self.log.push(self.now, "action", format!("Consumer {m} of group {id} restarted and rejoins."));
-        self.reassign(g, true);
+        self.log.push(self.now, "action", format!("Consumer {m} of group {id} restarted and rejoins as {kind}."));
+        self.member_start(g, m);
     }
 
     pub(crate) fn add_consumer(&mut self, g: u32) {
         let m = self.new_member(g);
         let id = self.groups[g as usize].id.clone();
         self.log.push(self.now, "action", format!("Consumer {m} joined group {id}."));
-        self.reassign(g, true);
+        self.member_start(g, m);
     }
 
+    /// The consumer closes: it commits (with auto-commit) and, if dynamic, sends LeaveGroup.
     pub(crate) fn remove_consumer(&mut self, g: u32, m: u32) {
         let Some(member) = self.groups.get(g as usize).and_then(|gr| gr.members.get(m as usize)) else { return };
         if !member.alive {
             return;
         }
+        if member.busy {
+            self.finish_records(g, m, self.now);
+        }
         if self.groups[g as usize].cfg.enable_auto_commit {
             self.commit(g, m);
         }
+        let stat = self.groups[g as usize].members[m as usize].instance_id.is_some();
+        self.leave_group(g, m, "closed");
         let member = &mut self.groups[g as usize].members[m as usize];
         member.stop();
         member.left = true;
         let id = self.groups[g as usize].id.clone();
-        self.log.push(self.now, "action", format!("Consumer {m} left group {id} (LeaveGroup)."));
-        self.reassign(g, true);
+        let how = if stat { "static members send no LeaveGroup: the coordinator waits for its session to time out" } else { "LeaveGroup" };
+        self.log.push(self.now, "action", format!("Consumer {m} left group {id} ({how})."));
+        self.refresh_owners(g);
     }
 
     /// Lag of a group: (sum, max) over its partitions of the leader's HW minus the consumer position
@@ -510,11 +549,81 @@ impl Sim {
         (sum, max)
     }
 
-    pub(crate) fn reset_offsets(&mut self, _g: u32, _topic: Option<&str>, _partition: Option<u32>, _to: &crate::scenario::ResetTo) {
-        todo!()
+    /// `kafka-consumer-groups --reset-offsets`: new committed offsets for the chosen partitions. The
+    /// real tool needs the group inactive; here the consumers holding those partitions seek to the
+    /// new offsets at once, as if they had been stopped for the reset and started again.
+    pub(crate) fn reset_offsets(&mut self, g: u32, topic: Option<&str>, partition: Option<u32>, to: &ResetTo) {
+        let gi = g as usize;
+        let now = self.now;
+        let mut moved = Vec::new();
+        for pi in 0..self.groups[gi].parts.len() {
+            let (t, p) = self.groups[gi].part_names[pi].clone();
+            if topic.is_some_and(|x| x != t) || partition.is_some_and(|x| x != p) {
+                continue;
+            }
+            let tp = self.groups[gi].parts[pi];
+            let meta = &self.parts[tp as usize];
+            // The leader answers ListOffsets; without one, the most advanced replica stands in.
+            let ri = match meta.leader.and_then(|l| self.replica_of(tp, l)) {
+                Some(ri) => ri,
+                None => match meta.replicas.iter().filter_map(|&b| self.replica_of(tp, b)).max_by_key(|&ri| self.replicas[ri].high_watermark) {
+                    Some(ri) => ri,
+                    None => continue,
+                },
+            };
+            let r = &self.replicas[ri];
+            let (start, hw) = (r.log.log_start_offset, r.high_watermark);
+            let current = self.groups[gi].committed[pi];
+            let clamp = |x: i128| x.clamp(start as i128, hw as i128) as u64;
+            let at_time = |ts: SimTime| r.log.offset_for_time(ts, start, hw).unwrap_or(hw);
+            let target = match to {
+                ResetTo::Earliest => start,
+                ResetTo::Latest => hw,
+                ResetTo::Current => match current {
+                    Some(c) => clamp(c as i128),
+                    None => continue,
+                },
+                ResetTo::Offset { offset } => clamp(*offset as i128),
+                ResetTo::ShiftBy { shift } => clamp(current.unwrap_or(start) as i128 + *shift as i128),
+                ResetTo::Datetime { datetime_ms } => at_time(datetime_ms * US_PER_MS),
+                ResetTo::Duration { duration_ms } => at_time(now.saturating_sub(duration_ms * US_PER_MS)),
+            };
+            moved.push((pi, t, p, current, target));
+        }
+        let id = self.groups[gi].id.clone();
+        if moved.is_empty() {
+            self.log.push(now, "error", format!("Ignored reset_offsets: group {id} has no such partition."));
+            return;
+        }
+        let desc: Vec<String> = moved.iter().take(6).map(|(_, t, p, old, new)| format!("{t}-{p}: {} → {new}", old.map(|o| o.to_string()).unwrap_or_else(|| "none".into()))).collect();
+        let more = if moved.len() > 6 { format!(" and {} more", moved.len() - 6) } else { String::new() };
+        self.log.push(now, "action", format!("Group {id}: offsets reset ({}) — {}{more}.", reset_name(to), desc.join(", ")));
+        for (pi, _, _, _, target) in moved {
+            self.groups[gi].committed[pi] = Some(target);
+            if let Some(o) = self.groups[gi].owner[pi] {
+                let member = &mut self.groups[gi].members[o as usize];
+                member.drop_partition(pi as u32);
+                // Records of the current poll beyond the new offset are still processed (the poll
+                // is already under way); the position is set again when the poll ends.
+                member.state[pi].position = Some(target);
+                member.state[pi].fetch_offset = target;
+                if !member.busy {
+                    self.ensure_fetches(g, o);
+                }
+            }
+        }
     }
+}
 
-    pub(crate) fn add_group(&mut self, _spec: &GroupSpec) {
-        todo!()
+/// The `kafka-consumer-groups` option for a reset.
+fn reset_name(to: &ResetTo) -> String {
+    match to {
+        ResetTo::Earliest => "--to-earliest".into(),
+        ResetTo::Latest => "--to-latest".into(),
+        ResetTo::Current => "--to-current".into(),
+        ResetTo::Offset { offset } => format!("--to-offset {offset}"),
+        ResetTo::ShiftBy { shift } => format!("--shift-by {shift}"),
+        ResetTo::Datetime { datetime_ms } => format!("--to-datetime at {:.3} s", *datetime_ms as f64 / 1000.0),
+        ResetTo::Duration { duration_ms } => format!("--by-duration {:.3} s", *duration_ms as f64 / 1000.0),
     }
 }

@@ -214,6 +214,27 @@ impl Log {
     }
 
     /// Index of the first batch whose last offset is >= `offset`.
+    /// Kafka's ListOffsets by timestamp: the first offset at or after `from` whose record timestamp
+    /// is at least `ts`, below `upto`; None when there is none. Batches whose largest timestamp is
+    /// earlier are skipped whole, as Kafka's time index does.
+    pub fn offset_for_time(&self, ts: SimTime, from: u64, upto: u64) -> Option<u64> {
+        for b in &self.batches {
+            if b.last_offset < from || b.max_ts() < ts {
+                continue;
+            }
+            for i in 0..b.len() {
+                let off = b.offset_at(i);
+                if off >= upto {
+                    return None;
+                }
+                if off >= from && b.record(i).ts_us >= ts {
+                    return Some(off);
+                }
+            }
+        }
+        None
+    }
+
     pub fn batch_index(&self, offset: u64) -> usize {
         // Fetches mostly read the tail: look at the last few batches before searching the rest.
         let mut hi = self.batches.len();

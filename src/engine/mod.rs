@@ -2,10 +2,12 @@
 //! iteration, one seeded `ChaCha8Rng` passed explicitly, integer virtual time in microseconds.
 
 pub mod actions;
+pub mod assignor;
 pub mod checker;
 pub mod cluster;
 pub mod consumer;
 pub mod eventlog;
+pub mod group;
 pub mod kernel;
 pub mod log;
 pub mod metrics;

@@ -54,9 +54,32 @@ pub struct Latency {
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
 pub struct GroupReport {
+    /// Largest lag of one partition, sampled over the run and at the end.
     pub lag_max: u64,
+    /// Sum of the partitions' lag at the end.
     pub lag_end: u64,
+    /// Completed rebalances after the group's first assignment (a cooperative change takes two).
     pub rebalances: u64,
+    /// Partition-milliseconds the group's partitions were not consumed because of membership:
+    /// revoked, waiting for an assignment, or owned by a consumer that crashed and was not yet
+    /// noticed (after the first assignment).
+    pub rebalance_pause_ms: u64,
+    /// The longest such pause of one partition.
+    pub rebalance_pause_max_ms: u64,
+    /// Records this group processed more than once (repeated side effects), apart from duplicates in
+    /// the log.
+    pub processed_twice: u64,
+    /// Commits the coordinator refused (the member had left the generation) or that found no
+    /// coordinator.
+    pub commit_failures: u64,
+    /// Polls that ran past `max.poll.interval.ms`.
+    pub poll_timeouts: u64,
+    /// Kafka's group state at the end, and its generation.
+    pub state: String,
+    pub generation: i32,
+    /// The protocol (`eager` or `cooperative`) and the assignor in use.
+    pub protocol: String,
+    pub assignor: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -82,10 +105,26 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(i, g)| {
-                let (lag_end, now_max) = sim.group_lag(g);
-                let _ = lag_end;
-                let (sum, _) = sim.group_lag(g);
-                (g.id.clone(), GroupReport { lag_max: m.lag_max.get(i).copied().unwrap_or(0).max(now_max), lag_end: sum, rebalances: g.rebalances })
+                let (sum, now_max) = sim.group_lag(g);
+                let (pause, pause_max) = sim.group_pause_us(g);
+                let report = GroupReport {
+                    lag_max: m.lag_max.get(i).copied().unwrap_or(0).max(now_max),
+                    lag_end: sum,
+                    rebalances: g.rebalances,
+                    rebalance_pause_ms: pause / 1000,
+                    rebalance_pause_max_ms: pause_max / 1000,
+                    processed_twice: g.processed_twice,
+                    commit_failures: g.commit_failures,
+                    poll_timeouts: g.poll_timeouts,
+                    state: g.state.name().into(),
+                    generation: g.generation,
+                    protocol: match g.protocol {
+                        super::assignor::Protocol::Eager => "eager".into(),
+                        super::assignor::Protocol::Cooperative => "cooperative".into(),
+                    },
+                    assignor: g.strategy_name.into(),
+                };
+                (g.id.clone(), report)
             })
             .collect();
         Report {
@@ -121,7 +160,10 @@ impl Report {
         );
         s += &format!("partitions under-replicated max {}, offline {} ms\n", self.partitions.under_replicated_max, self.partitions.offline_ms);
         for (name, g) in &self.groups {
-            s += &format!("group      {name}: lag max {}, lag at end {}, rebalances {}\n", g.lag_max, g.lag_end, g.rebalances);
+            s += &format!(
+                "group      {name}: {} {}, {} generation {}; lag max {}, lag at end {}; rebalances {}, paused {} partition-ms (longest {} ms); processed twice {}, failed commits {}, poll timeouts {}\n",
+                g.protocol, g.assignor, g.state, g.generation, g.lag_max, g.lag_end, g.rebalances, g.rebalance_pause_ms, g.rebalance_pause_max_ms, g.processed_twice, g.commit_failures, g.poll_timeouts
+            );
         }
         s
     }
