@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod groups;
 mod replication;
 mod retention;
 mod scenario_parse;

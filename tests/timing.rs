@@ -11,6 +11,8 @@ pub fn mm1(lambda: f64, mean_service_ms: f64, seed: u64, duration_ms: u64) -> Sc
     s.duration_ms = duration_ms;
     s.cluster.brokers = 1;
     s.cluster.network.latency_ms = 0.0;
+    // The server is there from the first record: no wait for more members before the assignment.
+    s.cluster.config.group_initial_rebalance_delay_ms = 0;
     s.topics[0].partitions = 1;
     s.topics[0].replication_factor = 1;
     s.topics[0].config.min_insync_replicas = 1;

@@ -10,15 +10,46 @@ use std::rc::Rc;
 use super::assignor::{protocol_for, Protocol, Strategy};
 use super::cluster::{recycle_batch_vec, Node};
 use super::group::{strategy_of, GroupState, Rebalance, RosterEntry};
-use super::kernel::{exp_us, ms_to_us, sub_rng, SimRng, SimTime, US_PER_MS};
+use super::kernel::{exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
+use super::producer::key_name;
 use super::log::{Batch, Record};
 use super::sim::{Event, FetchResult, KafkaError, Sim};
-use crate::scenario::{ConsumerConfig, GroupSpec, OffsetReset, ProcessingSpec, ResetTo};
+use crate::scenario::{ConsumerConfig, FailurePolicy, GroupSpec, OffsetReset, ProcessingSpec, ResetTo};
 /// Client node ids for consumer members start here (producers use 0..).
 const MEMBER_NODE_BASE: u32 = 1 << 20;
 
+/// How the processing of one record ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// Failed (after any retries in place) and skipped.
+    Skipped,
+    /// Failed and published to the retry topic.
+    ToRetryTopic,
+}
+
+/// The group's failure handling, resolved from its `failures` spec.
+pub struct Failures {
+    pub rate: f64,
+    /// Key indices whose records always fail.
+    pub poison: Vec<u32>,
+    pub policy: FailurePolicy,
+    pub retries: u32,
+    pub backoff_us: SimTime,
+    pub rng: SimRng,
+}
+
+/// A record waiting in the retry topic: when it is due, which try comes next.
+pub struct RetryEntry {
+    pub due: SimTime,
+    pub record: Record,
+    pub attempt: u32,
+}
+
 #[derive(Default)]
 pub struct MemberPartition {
+    /// The failure policy `stop` stopped this partition at `position`.
+    pub blocked: bool,
     /// Next offset to process; None until resolved from the committed offset or auto.offset.reset.
     pub position: Option<u64>,
     /// Next offset to fetch (the end of what is buffered).
@@ -55,7 +86,12 @@ pub struct Member {
     pub state: Vec<MemberPartition>,
     pub busy: bool,
     pub token: u64,
-    pub processing: Vec<(u32, u64, Record, SimTime)>,
+    /// The records of the poll under way: partition index, offset, record, when its processing
+    /// ends, and how it ends.
+    pub processing: Vec<(u32, u64, Record, SimTime, Outcome)>,
+    /// The partitions' `session` when the poll began: a partition reset meanwhile keeps its new
+    /// position when the poll ends.
+    pub poll_sessions: Vec<(u32, u64)>,
     pub next_commit: SimTime,
     pub rr: usize,
 }
@@ -99,6 +135,15 @@ pub struct Group {
     pub processed_twice: u64,
     pub commit_failures: u64,
     pub poll_timeouts: u64,
+    pub failures: Option<Failures>,
+    pub retry_queue: VecDeque<RetryEntry>,
+    /// Records that failed a try; retried (in place or from the retry topic); given up and skipped;
+    /// sent to the dead-letter topic.
+    pub failed_tries: u64,
+    pub retried: u64,
+    pub skipped: u64,
+    pub dead_lettered: u64,
+    pub blocked_events: u64,
 }
 
 impl Member {
@@ -125,6 +170,7 @@ impl Member {
         st.session += 1;
         st.fetching = false;
         st.position = None;
+        st.blocked = false;
     }
 }
 
@@ -177,6 +223,20 @@ impl Sim {
             processed_twice: 0,
             commit_failures: 0,
             poll_timeouts: 0,
+            failures: spec.failures.as_ref().map(|f| Failures {
+                rate: f.rate,
+                poison: f.poison_keys.iter().filter_map(|k| key_index(k)).collect(),
+                policy: f.policy.clone(),
+                retries: f.retries,
+                backoff_us: f.retry_backoff_ms * US_PER_MS,
+                rng: sub_rng(&mut self.rng),
+            }),
+            retry_queue: VecDeque::new(),
+            failed_tries: 0,
+            retried: 0,
+            skipped: 0,
+            dead_lettered: 0,
+            blocked_events: 0,
         });
         self.checker.add_group();
         self.metrics.lag_max.push(0);
@@ -218,6 +278,7 @@ impl Sim {
             busy: false,
             token: 0,
             processing: Vec::new(),
+            poll_sessions: Vec::new(),
             next_commit: self.now + interval,
             rr: 0,
         });
@@ -364,14 +425,18 @@ impl Sim {
         let mut out = std::mem::take(&mut member.processing);
         out.clear();
         let n_owned = member.owned.len();
+        let mut stopped: Vec<(u32, u64, Record)> = Vec::new();
         for k in 0..n_owned {
             if out.len() >= max {
                 break;
             }
             let pi = member.owned[(member.rr + k) % n_owned] as usize;
             let st = &mut member.state[pi];
+            if st.blocked {
+                continue;
+            }
             let Some(mut pos) = st.position else { continue };
-            while out.len() < max {
+            'partition: while out.len() < max {
                 let Some((b, _, upto)) = st.buffer.front() else { break };
                 let mut i = b.index_from(pos);
                 while i < b.len() && out.len() < max {
@@ -379,12 +444,47 @@ impl Sim {
                     if off >= *upto {
                         break;
                     }
-                    let dt = match constant_us {
+                    let draw = |rng: &mut SimRng| match constant_us {
                         Some(dt) => dt,
-                        None => exp_us(&mut member.rng, mean_ms * slow * 1000.0),
+                        None => exp_us(rng, mean_ms * slow * 1000.0),
                     };
-                    t += dt;
-                    out.push((pi as u32, off, b.record(i), t));
+                    t += draw(&mut member.rng);
+                    let rec = b.record(i);
+                    let mut outcome = Outcome::Done;
+                    if let Some(f) = group.failures.as_mut() {
+                        let fails = |f: &mut Failures| f.poison.contains(&rec.key) || (f.rate > 0.0 && unit(&mut f.rng) < f.rate);
+                        if fails(f) {
+                            group.failed_tries += 1;
+                            outcome = match f.policy {
+                                FailurePolicy::Retry => {
+                                    // Retry in place: the partition waits for each backoff and try.
+                                    let mut ok = false;
+                                    for _ in 0..f.retries {
+                                        group.retried += 1;
+                                        t += f.backoff_us + draw(&mut member.rng);
+                                        if !fails(f) {
+                                            ok = true;
+                                            break;
+                                        }
+                                        group.failed_tries += 1;
+                                    }
+                                    if ok {
+                                        Outcome::Done
+                                    } else {
+                                        Outcome::Skipped
+                                    }
+                                }
+                                FailurePolicy::Skip => Outcome::Skipped,
+                                FailurePolicy::DeadLetter => Outcome::ToRetryTopic,
+                                FailurePolicy::Stop => {
+                                    st.blocked = true;
+                                    stopped.push((pi as u32, off, rec));
+                                    break 'partition;
+                                }
+                            };
+                        }
+                    }
+                    out.push((pi as u32, off, rec, t, outcome));
                     pos = off + 1;
                     i += 1;
                 }
@@ -397,7 +497,15 @@ impl Sim {
             }
             st.position = Some(pos);
         }
+        group.blocked_events += stopped.len() as u64;
         member.rr = member.rr.wrapping_add(1);
+        for (pi, off, rec) in stopped {
+            let id = self.groups[gi].id.clone();
+            let (t, p) = self.groups[gi].part_names[pi as usize].clone();
+            let key = if rec.key == super::log::NULL_KEY { "null".into() } else { key_name(rec.key) };
+            self.log.push(self.now, "group", format!("Group {id}: the record at {t}-{p} offset {off} (key {key}) failed; the policy stops the partition until its offsets are reset."));
+        }
+        let member = &mut self.groups[gi].members[m as usize];
         if out.is_empty() {
             member.processing = out;
             self.ensure_fetches(g, m);
@@ -405,8 +513,14 @@ impl Sim {
         }
         // The positions above are where the member will be once done; restore them until then so a
         // crash mid-poll redelivers what was not finished.
-        for &(pi, off, _, _) in out.iter().rev() {
+        for &(pi, off, _, _, _) in out.iter().rev() {
             member.state[pi as usize].position = Some(off);
+        }
+        member.poll_sessions.clear();
+        for &(pi, ..) in out.iter() {
+            if member.poll_sessions.last().is_none_or(|&(p, _)| p != pi) {
+                member.poll_sessions.push((pi, member.state[pi as usize].session));
+            }
         }
         member.busy = true;
         member.token += 1;
@@ -426,17 +540,36 @@ impl Sim {
     fn finish_records(&mut self, g: u32, m: u32, until: SimTime) {
         let gi = g as usize;
         let done = std::mem::take(&mut self.groups[gi].members[m as usize].processing);
-        for &(pi, off, rec, t_done) in &done {
+        for &(pi, off, rec, t_done, outcome) in &done {
             if t_done > until {
                 break;
             }
-            if !self.checker.on_consume(g, rec.id) {
-                self.groups[gi].processed_twice += 1;
+            match outcome {
+                Outcome::Done => {
+                    if !self.checker.on_consume(g, rec.id) {
+                        self.groups[gi].processed_twice += 1;
+                    }
+                    self.metrics.delivered += 1;
+                    self.metrics.e2e_latency(t_done.saturating_sub(rec.ts_us));
+                }
+                Outcome::Skipped => {
+                    self.checker.on_consume(g, rec.id);
+                    self.groups[gi].skipped += 1;
+                }
+                Outcome::ToRetryTopic => {
+                    let backoff = self.groups[gi].failures.as_ref().map(|f| f.backoff_us).unwrap_or(0);
+                    let due = t_done + backoff;
+                    let was_empty = self.groups[gi].retry_queue.is_empty();
+                    self.groups[gi].retry_queue.push_back(RetryEntry { due, record: rec, attempt: 1 });
+                    if was_empty {
+                        self.at(due.max(self.now), Event::RetryTopicDue { group: g });
+                    }
+                }
             }
-            self.metrics.delivered += 1;
-            self.metrics.e2e_latency(t_done.saturating_sub(rec.ts_us));
-            let st = &mut self.groups[gi].members[m as usize].state[pi as usize];
-            if st.position.is_some_and(|p| p <= off) {
+            let member = &mut self.groups[gi].members[m as usize];
+            let unchanged = member.poll_sessions.iter().any(|&(p, s)| p == pi && s == member.state[pi as usize].session);
+            let st = &mut member.state[pi as usize];
+            if unchanged && st.position.is_some_and(|p| p <= off) {
                 st.position = Some(off + 1);
             }
         }
@@ -625,5 +758,53 @@ fn reset_name(to: &ResetTo) -> String {
         ResetTo::ShiftBy { shift } => format!("--shift-by {shift}"),
         ResetTo::Datetime { datetime_ms } => format!("--to-datetime at {:.3} s", *datetime_ms as f64 / 1000.0),
         ResetTo::Duration { duration_ms } => format!("--by-duration {:.3} s", *duration_ms as f64 / 1000.0),
+    }
+}
+
+/// The key index of a key name (`key-17` → 17; `hot` is key 0, the hot key of a `hot` distribution).
+fn key_index(name: &str) -> Option<u32> {
+    if name == "hot" {
+        return Some(0);
+    }
+    name.strip_prefix("key-")?.parse().ok()
+}
+
+impl Sim {
+    /// The group's retry topic: records due are tried again; after the last retry they go to the
+    /// dead-letter topic. It is consumed apart from the main topic, so the partitions keep flowing.
+    pub(crate) fn on_retry_topic_due(&mut self, g: u32) {
+        let gi = g as usize;
+        let now = self.now;
+        while self.groups[gi].retry_queue.front().is_some_and(|e| e.due <= now) {
+            let Some(e) = self.groups[gi].retry_queue.pop_front() else { break };
+            let group = &mut self.groups[gi];
+            let Some(f) = group.failures.as_mut() else { continue };
+            group.retried += 1;
+            let fails = f.poison.contains(&e.record.key) || (f.rate > 0.0 && unit(&mut f.rng) < f.rate);
+            if !fails {
+                if !self.checker.on_consume(g, e.record.id) {
+                    self.groups[gi].processed_twice += 1;
+                }
+                self.metrics.delivered += 1;
+                self.metrics.e2e_latency(now.saturating_sub(e.record.ts_us));
+                continue;
+            }
+            group.failed_tries += 1;
+            if e.attempt < f.retries {
+                let due = now + f.backoff_us;
+                group.retry_queue.push_back(RetryEntry { due, record: e.record, attempt: e.attempt + 1 });
+                continue;
+            }
+            group.dead_lettered += 1;
+            self.checker.on_consume(g, e.record.id);
+            if group.dead_lettered <= 10 {
+                let id = group.id.clone();
+                let key = if e.record.key == super::log::NULL_KEY { "null".into() } else { key_name(e.record.key) };
+                self.log.push(now, "group", format!("Group {id}: a record with key {key} failed {} times and went to the dead-letter topic.", e.attempt + 1));
+            }
+        }
+        if let Some(next) = self.groups[gi].retry_queue.front().map(|e| e.due) {
+            self.at(next.max(now), Event::RetryTopicDue { group: g });
+        }
     }
 }

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use super::assignor::{self, MemberSubscription, Protocol, Strategy, TopicPartition};
 use super::cluster::Node;
 use super::consumer::Group;
-use super::kernel::{SimTime, US_PER_MS};
+use super::kernel::{unit, SimRng, SimTime, US_PER_MS};
 use super::sim::{Event, Sim};
 use crate::scenario::AssignorName;
 
@@ -140,11 +140,13 @@ impl Sim {
     /// A consumer starts (or restarts): it joins at once.
     pub(crate) fn member_start(&mut self, g: u32, m: u32) {
         let gi = g as usize;
+        let interval = self.groups[gi].cfg.heartbeat_interval_ms * US_PER_MS;
         let member = &mut self.groups[gi].members[m as usize];
         member.needs_join = true;
         let inc = member.incarnation;
-        let interval = self.groups[gi].cfg.heartbeat_interval_ms * US_PER_MS;
-        self.at(self.now + interval, Event::GroupHeartbeat { group: g, member: m, incarnation: inc });
+        // Consumers start at slightly different moments, so their heartbeats are not in step.
+        let phase = below_u64(&mut member.rng, interval.max(1));
+        self.at(self.now + phase, Event::GroupHeartbeat { group: g, member: m, incarnation: inc });
         self.member_join(g, m);
     }
 
@@ -215,7 +217,9 @@ impl Sim {
         let group = &mut self.groups[gi];
         group.member_seq += 1;
         let member_id = format!("{}-{}-{}", group.id, m, group.member_seq);
-        group.roster.push(RosterEntry {
+        // The rebalance starts (every known member must rejoin), then this member is in.
+        self.trigger_rebalance(g, format!("{member_id} joined"));
+        self.groups[gi].roster.push(RosterEntry {
             member_id: member_id.clone(),
             instance_id: instance,
             slot: m,
@@ -227,7 +231,6 @@ impl Sim {
             generation: -1,
         });
         self.schedule_session_check(g, m, inc);
-        self.trigger_rebalance(g, format!("{member_id} joined"));
         self.try_complete_join(g);
     }
 
@@ -418,6 +421,8 @@ impl Sim {
             self.groups[gi].members[m as usize].pending = Some((generation, assignment));
             return revokes;
         }
+        // The new generation first: the commit in the revocation callback is made with it.
+        self.groups[gi].members[m as usize].generation = generation;
         let revoked: Vec<u32> = self.groups[gi].members[m as usize].owned.iter().copied().filter(|p| !assignment.contains(p)).collect();
         if !revoked.is_empty() {
             self.revoke(g, m, Some(&revoked));
@@ -673,4 +678,9 @@ fn owned_now(group: &Group, e: &RosterEntry) -> Vec<u32> {
     } else {
         e.assignment.clone()
     }
+}
+
+/// Uniform in [0, n).
+fn below_u64(rng: &mut SimRng, n: u64) -> u64 {
+    ((unit(rng) * n as f64) as u64).min(n - 1)
 }

@@ -74,6 +74,14 @@ pub struct GroupReport {
     pub commit_failures: u64,
     /// Polls that ran past `max.poll.interval.ms`.
     pub poll_timeouts: u64,
+    /// Processing failures: tries that failed, retries made (in place or from the retry topic),
+    /// records given up and skipped, records sent to the dead-letter topic, and partitions stopped
+    /// by the `stop` policy (still stopped at the end).
+    pub failed_tries: u64,
+    pub retried: u64,
+    pub skipped: u64,
+    pub dead_lettered: u64,
+    pub stopped_partitions: u64,
     /// Kafka's group state at the end, and its generation.
     pub state: String,
     pub generation: i32,
@@ -116,6 +124,11 @@ impl Report {
                     processed_twice: g.processed_twice,
                     commit_failures: g.commit_failures,
                     poll_timeouts: g.poll_timeouts,
+                    failed_tries: g.failed_tries,
+                    retried: g.retried,
+                    skipped: g.skipped,
+                    dead_lettered: g.dead_lettered,
+                    stopped_partitions: g.members.iter().filter(|m| m.alive).flat_map(|m| m.owned.iter().filter(|&&pi| m.state[pi as usize].blocked)).count() as u64,
                     state: g.state.name().into(),
                     generation: g.generation,
                     protocol: match g.protocol {
@@ -164,6 +177,12 @@ impl Report {
                 "group      {name}: {} {}, {} generation {}; lag max {}, lag at end {}; rebalances {}, paused {} partition-ms (longest {} ms); processed twice {}, failed commits {}, poll timeouts {}\n",
                 g.protocol, g.assignor, g.state, g.generation, g.lag_max, g.lag_end, g.rebalances, g.rebalance_pause_ms, g.rebalance_pause_max_ms, g.processed_twice, g.commit_failures, g.poll_timeouts
             );
+            if g.failed_tries > 0 {
+                s += &format!(
+                    "           {name}: failed tries {}, retried {}, skipped {}, dead-lettered {}, stopped partitions {}\n",
+                    g.failed_tries, g.retried, g.skipped, g.dead_lettered, g.stopped_partitions
+                );
+            }
         }
         s
     }

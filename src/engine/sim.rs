@@ -95,6 +95,7 @@ pub enum Event {
     RebalanceTimeout { group: u32, round: u64 },
     GroupSync { group: u32, generation: i32 },
     PollTimeout { group: u32, member: u32, token: u64 },
+    RetryTopicDue { group: u32 },
     // Brokers and the controller quorum.
     BrokerHeartbeat { broker: u32, incarnation: u32 },
     HeartbeatArrive { controller: u32, broker: u32 },
@@ -142,6 +143,7 @@ impl Event {
             Event::RebalanceTimeout { .. } => 29,
             Event::GroupSync { .. } => 30,
             Event::PollTimeout { .. } => 31,
+            Event::RetryTopicDue { .. } => 32,
         }
     }
     /// The main subject (a broker, producer, partition …) folded into the trace hash.
@@ -162,6 +164,7 @@ impl Event {
             Event::GroupJoinDelay { group, round } | Event::RebalanceTimeout { group, round } => ((*group as u64) << 32) ^ round,
             Event::GroupSync { group, generation } => ((*group as u64) << 32) | *generation as u32 as u64,
             Event::PollTimeout { group, member, token } => ((*group as u64) << 48) ^ ((*member as u64) << 32) ^ token,
+            Event::RetryTopicDue { group } => *group as u64,
             Event::BrokerHeartbeat { broker, .. } | Event::HeartbeatArrive { broker, .. } | Event::BrokerTick { broker, .. } | Event::MetadataArrive { broker, .. } => *broker as u64,
             Event::ControllerTick { controller, .. } => *controller as u64,
             Event::ControllerElection { attempt } => *attempt,
@@ -385,6 +388,7 @@ impl Sim {
             Event::RebalanceTimeout { group, round } => self.on_rebalance_timeout(group, round),
             Event::GroupSync { group, generation } => self.on_group_sync(group, generation),
             Event::PollTimeout { group, member, token } => self.on_poll_timeout(group, member, token),
+            Event::RetryTopicDue { group } => self.on_retry_topic_due(group),
             Event::BrokerHeartbeat { broker, incarnation } => self.on_broker_heartbeat(broker, incarnation),
             Event::HeartbeatArrive { controller, broker } => self.on_heartbeat_arrive(controller, broker),
             Event::BrokerTick { broker, incarnation } => self.on_broker_tick(broker, incarnation),

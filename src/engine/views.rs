@@ -102,3 +102,111 @@ impl Sim {
         out
     }
 }
+
+/// One partition as a consumer group sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupPartitionView {
+    pub topic: String,
+    pub partition: u32,
+    /// The consumer (member index) consuming it now; None while it is paused.
+    pub owner: Option<u32>,
+    pub committed: Option<u64>,
+    /// The owner's next offset to process.
+    pub position: Option<u64>,
+    pub high_watermark: u64,
+    /// High watermark minus position (or committed offset when nobody consumes it).
+    pub lag: u64,
+    /// Stopped by the `stop` failure policy.
+    pub stopped: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberView {
+    pub index: u32,
+    /// The coordinator's member id (empty while it is not a member).
+    pub member_id: String,
+    pub instance_id: Option<String>,
+    pub alive: bool,
+    pub generation: i32,
+    /// Partitions it holds, as `topic-partition`.
+    pub partitions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RebalanceView {
+    pub start_us: u64,
+    pub end_us: Option<u64>,
+    pub generation: i32,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupView {
+    pub group_id: String,
+    /// Kafka's group state name.
+    pub state: &'static str,
+    pub generation: i32,
+    pub protocol: &'static str,
+    pub assignor: &'static str,
+    pub coordinator: Option<u32>,
+    pub members: Vec<MemberView>,
+    pub partitions: Vec<GroupPartitionView>,
+    pub rebalances: Vec<RebalanceView>,
+}
+
+impl Sim {
+    /// A consumer group as `kafka-consumer-groups --describe` would show it, plus its rebalances.
+    pub fn group_view(&self, group_id: &str) -> Option<GroupView> {
+        let g = self.groups.iter().find(|g| g.id == group_id)?;
+        let members = g
+            .members
+            .iter()
+            .map(|m| MemberView {
+                index: m.idx,
+                member_id: g.roster.iter().find(|e| e.slot == m.idx && e.incarnation == m.incarnation).map(|e| e.member_id.clone()).unwrap_or_default(),
+                instance_id: m.instance_id.clone(),
+                alive: m.alive,
+                generation: m.generation,
+                partitions: m.owned.iter().map(|&pi| format!("{}-{}", g.part_names[pi as usize].0, g.part_names[pi as usize].1)).collect(),
+            })
+            .collect();
+        let partitions = g
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(pi, &tp)| {
+                let meta = &self.parts[tp as usize];
+                let hw = meta.leader.and_then(|l| self.replica_of(tp, l)).map(|ri| self.replicas[ri].high_watermark).unwrap_or(0);
+                let owner = g.owner[pi];
+                let st = owner.map(|o| &g.members[o as usize].state[pi]);
+                let position = st.and_then(|s| s.position);
+                let (topic, partition) = g.part_names[pi].clone();
+                GroupPartitionView {
+                    topic,
+                    partition,
+                    owner,
+                    committed: g.committed[pi],
+                    position,
+                    high_watermark: hw,
+                    lag: hw.saturating_sub(position.or(g.committed[pi]).unwrap_or(0)),
+                    stopped: st.is_some_and(|s| s.blocked),
+                }
+            })
+            .collect();
+        let protocol = match g.protocol {
+            super::assignor::Protocol::Eager => "eager",
+            super::assignor::Protocol::Cooperative => "cooperative",
+        };
+        Some(GroupView {
+            group_id: g.id.clone(),
+            state: g.state.name(),
+            generation: g.generation,
+            protocol,
+            assignor: g.strategy_name,
+            coordinator: self.coordinator_of(g.idx),
+            members,
+            partitions,
+            rebalances: g.history.iter().map(|r| RebalanceView { start_us: r.start_us, end_us: r.end_us, generation: r.generation, reason: r.reason.clone() }).collect(),
+        })
+    }
+}
