@@ -47,6 +47,8 @@ pub fn mm1_scenario() -> Scenario {
     s.name = "mm1".into();
     s.duration_ms = 600_000;
     s.cluster = ClusterSpec { brokers: 1, network: NetworkSpec { latency_ms: 0.0, ..Default::default() }, ..Default::default() };
+    // The server is there from the first record: no wait for more members before the assignment.
+    s.cluster.config.group_initial_rebalance_delay_ms = 0;
     s.topics = vec![TopicSpec { name: "events".into(), partitions: 1, replication_factor: 1, config: TopicConfig::default() }];
     let p = &mut s.producers[0];
     p.rate_per_sec = 450.0;
