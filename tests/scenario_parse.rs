@@ -171,9 +171,9 @@ fn unknown_fields_suggest_the_closest_name_or_list_the_allowed_ones() {
     );
     // Not modelled yet, so not accepted: a silent no-op would mislead.
     check_patch(
-        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"partition.assignment.strategy": "range"}}]}"#,
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"isolation.level": "read_committed"}}]}"#,
         &[
-            r#"$.consumer_groups[0].config["partition.assignment.strategy"]: unknown field "partition.assignment.strategy"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms""#,
+            r#"$.consumer_groups[0].config["isolation.level"]: unknown field "isolation.level"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms", "partition.assignment.strategy", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms""#,
         ],
     );
 }
@@ -666,7 +666,7 @@ fn invalid_json_is_one_error_with_line_and_column() {
 
 #[test]
 fn every_builtin_parses_and_is_described() {
-    assert_eq!(BUILTIN.len(), 9);
+    assert_eq!(BUILTIN.len(), 15);
     for (stem, text) in BUILTIN {
         let s = match parse_scenario(text) {
             Ok(s) => s,
@@ -731,8 +731,22 @@ fn every_kind_of_value_round_trips() {
               {"name": "b", "topic": "orders", "rate_per_sec": 2, "keys": {"distribution": "hot", "count": 10, "hot_share": 0.5}}
             ],
             "consumer_groups": [{"group.id": "billing", "topics": ["orders"], "members": 0,
-              "processing_ms": {"distribution": "exponential", "mean": 0.7}, "config": {"auto.offset.reset": "none"}}],
+              "processing_ms": {"distribution": "exponential", "mean": 0.7}, "config": {"auto.offset.reset": "none"}},
+              {"group.id": "audit", "topics": ["orders"], "members": 2, "static": true,
+               "failures": {"rate": 0.25, "poison_keys": ["key-3", "hot"], "policy": "dead_letter", "retries": 2, "retry.backoff.ms": 10},
+               "config": {"partition.assignment.strategy": ["cooperative-sticky", "range"], "session.timeout.ms": 10000,
+                          "heartbeat.interval.ms": 1000, "max.poll.interval.ms": 20000}},
+              {"group.id": "ops", "topics": ["orders"], "failures": {"policy": "stop"},
+               "config": {"group.instance.id": ["a", "b"], "partition.assignment.strategy": "org.apache.kafka.clients.consumer.RoundRobinAssignor"}}],
             "timeline": [
+              {"at_ms": 6, "action": "reset_offsets", "group": "billing", "to": "earliest"},
+              {"at_ms": 7, "action": "reset_offsets", "group": "billing", "topic": "orders", "partition": 5, "to": "shift-by", "shift": -100},
+              {"at_ms": 8, "action": "reset_offsets", "group": "audit", "to": "offset", "offset": 7},
+              {"at_ms": 9, "action": "reset_offsets", "group": "audit", "to": "datetime", "datetime_ms": 1000},
+              {"at_ms": 10, "action": "reset_offsets", "group": "ops", "topic": "orders", "to": "duration", "duration_ms": 500},
+              {"at_ms": 11, "action": "add_consumer_group", "group": {"group.id": "replayer", "topics": ["orders"], "members": 3,
+                 "config": {"auto.offset.reset": "earliest", "partition.assignment.strategy": "sticky"}}},
+              {"at_ms": 12, "action": "crash_consumer", "group": "replayer", "member": 2},
               {"at_ms": 1, "action": "crash_controller", "controller": 2},
               {"at_ms": 2, "action": "add_consumer", "group": "billing"},
               {"at_ms": 3, "action": "remove_consumer", "group": "billing", "member": 0},
@@ -784,5 +798,152 @@ fn bad_network_links_name_the_field_and_the_reason() {
     check_patch(
         r#"{"cluster": {"network": {"links": [{"between": ["rack:eu", 0], "latency_ms": 4}]}}}"#,
         &[r#"$.cluster.network.links[0].between[0]: unknown rack "eu": the cluster has no racks (set cluster.racks)"#],
+    );
+}
+
+#[test]
+fn group_fields_are_read_as_kafka_names_them() {
+    let s = ok(&patched(
+        r#"{"cluster": {"brokers": 3, "config": {"group.initial.rebalance.delay.ms": 0}},
+            "consumer_groups": [
+              {"group.id": "billing", "topics": ["orders"], "members": 3, "static": true},
+              {"group.id": "ops", "topics": ["orders"], "members": 2,
+               "failures": {"poison_keys": ["key-7"], "policy": "skip"},
+               "config": {"partition.assignment.strategy": "cooperative-sticky", "group.instance.id": ["ops-a"],
+                          "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000, "max.poll.interval.ms": 10000}}]}"#,
+    ));
+    assert_eq!(s.cluster.config.group_initial_rebalance_delay_ms, 0);
+    let billing = &s.consumer_groups[0];
+    assert_eq!(billing.config.group_instance_id, Some(InstanceIds::Prefix("billing".into())));
+    assert_eq!(billing.config.group_instance_id.as_ref().unwrap().of(2).as_deref(), Some("billing-2"));
+    assert_eq!(
+        billing.config.partition_assignment_strategy,
+        [AssignorName::Range, AssignorName::CooperativeSticky],
+        "Kafka's default list"
+    );
+    assert_eq!(billing.config.session_timeout_ms, 45_000);
+    assert_eq!(billing.failures, None);
+    let ops = &s.consumer_groups[1];
+    assert_eq!(ops.config.partition_assignment_strategy, [AssignorName::CooperativeSticky]);
+    let ids = ops.config.group_instance_id.as_ref().unwrap();
+    assert_eq!((ids.of(0).as_deref(), ids.of(1)), (Some("ops-a"), None), "members beyond the list are dynamic");
+    assert_eq!((ops.config.session_timeout_ms, ops.config.heartbeat_interval_ms), (6_000, 2_000));
+    assert_eq!(ops.config.max_poll_interval_ms, 10_000);
+    let f = ops.failures.as_ref().unwrap();
+    assert_eq!((f.rate, f.policy.clone(), f.retries, f.retry_backoff_ms), (0.0, FailurePolicy::Skip, 3, 1_000));
+    assert_eq!(f.poison_keys, ["key-7"]);
+}
+
+#[test]
+fn bad_group_fields_name_the_field_and_the_reason() {
+    check_patch(
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "members": 2,
+            "failures": {"rate": 2, "poison_keys": ["k7", "key-1", "key-1"], "policy": "dlq", "retries": -1},
+            "config": {"partition.assignment.strategy": ["range", "stiky", "range"], "group.instance.id": ["a", "a"],
+                       "session.timeout.ms": 5000, "max.poll.interval.ms": 0}}]}"#,
+        &[
+            "$.consumer_groups[0].failures.rate: out of range: expected 0 to 1, got 2",
+            r#"$.consumer_groups[0].failures.poison_keys[0]: unknown key "k7": producers name their keys "key-0", "key-1", … (and "hot" for the hot key)"#,
+            r#"$.consumer_groups[0].failures.poison_keys[2]: key "key-1" is listed twice"#,
+            r#"$.consumer_groups[0].failures.policy: unknown value "dlq"; expected one of "retry", "skip", "stop", "dead_letter""#,
+            "$.consumer_groups[0].failures.retries: out of range: expected 0 to 1000, got -1",
+            r#"$.consumer_groups[0].config["session.timeout.ms"]: The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms): 5000 is outside 6000 to 1800000"#,
+            r#"$.consumer_groups[0].config["partition.assignment.strategy"][1]: unknown assignor "stiky"; did you mean "sticky"?"#,
+            r#"$.consumer_groups[0].config["partition.assignment.strategy"][2]: assignor "range" is listed twice"#,
+            r#"$.consumer_groups[0].config["group.instance.id"][1]: group.instance.id "a" is already member 0's: static members need distinct ids"#,
+            r#"$.consumer_groups[0].config["max.poll.interval.ms"]: out of range: expected 1 to 2147483647, got 0"#,
+        ],
+    );
+    // The consumer's own check on the heartbeat, in its words; the default session is 45 s.
+    check_patch(
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"heartbeat.interval.ms": 45000}}]}"#,
+        &[r#"$.consumer_groups[0].config["heartbeat.interval.ms"]: Heartbeat must be set lower than the session timeout (heartbeat.interval.ms 45000 >= session.timeout.ms 45000)"#],
+    );
+    check_patch(
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "static": true, "config": {"group.instance.id": "x"}}]}"#,
+        &[r#"$.consumer_groups[0].static: give either "static": true or config["group.instance.id"], not both"#],
+    );
+    check_patch(
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"partition.assignment.strategy": [], "group.instance.id": 3}}]}"#,
+        &[
+            r#"$.consumer_groups[0].config["partition.assignment.strategy"]: list at least one assignor"#,
+            r#"$.consumer_groups[0].config["group.instance.id"]: expected a string (a prefix: member i gets "{prefix}-{i}") or an array of ids, one per member, got the number 3"#,
+        ],
+    );
+}
+
+#[test]
+fn reset_offsets_takes_every_kafka_consumer_groups_option() {
+    let s = ok(&patched(
+        r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"]}],
+            "timeline": [
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "to": "earliest"},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "to": "latest"},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "to": "current"},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "topic": "orders", "to": "offset", "offset": 10},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "topic": "orders", "partition": 2, "to": "shift-by", "shift": -5},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "to": "datetime", "datetime_ms": 3000},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "to": "duration", "duration_ms": 60000}]}"#,
+    ));
+    let to: Vec<ResetTo> = s
+        .timeline
+        .iter()
+        .map(|e| match &e.action {
+            Action::ResetOffsets { to, .. } => to.clone(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        to,
+        [
+            ResetTo::Earliest,
+            ResetTo::Latest,
+            ResetTo::Current,
+            ResetTo::Offset { offset: 10 },
+            ResetTo::ShiftBy { shift: -5 },
+            ResetTo::Datetime { datetime_ms: 3000 },
+            ResetTo::Duration { duration_ms: 60000 },
+        ]
+    );
+    assert_eq!(
+        s.timeline[4].action,
+        Action::ResetOffsets {
+            group: "g".into(),
+            topic: Some("orders".into()),
+            partition: Some(2),
+            to: ResetTo::ShiftBy { shift: -5 }
+        }
+    );
+}
+
+#[test]
+fn bad_resets_and_added_groups_name_the_field_and_the_reason() {
+    check_patch(
+        r#"{"topics": [{"name": "orders", "partitions": 3}, {"name": "other", "partitions": 2}],
+            "consumer_groups": [{"group.id": "g", "topics": ["orders"]}],
+            "timeline": [
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "to": "offset", "shift": 3},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "topic": "other", "to": "earliest"},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "partition": 1, "to": "back"},
+              {"at_ms": 1, "action": "reset_offsets", "group": "g", "topic": "orders", "partition": 3, "to": "latest"},
+              {"at_ms": 1, "action": "reset_offsets", "group": "late", "to": "latest"},
+              {"at_ms": 1, "action": "crash_consumer", "group": "late", "member": 1},
+              {"at_ms": 0, "action": "add_consumer_group", "group": {"group.id": "late", "topics": ["orders"]}},
+              {"at_ms": 0, "action": "add_consumer_group", "group": {"group.id": "g", "topics": ["nope"]}},
+              {"at_ms": 0, "action": "add_consumer_group", "group": 3},
+              {"at_ms": 0, "action": "add_consumer_group"}]}"#,
+        &[
+            r#"$.timeline[7].group["group.id"]: duplicate group.id "g": a group in consumer_groups has it"#,
+            r#"$.timeline[0].shift: "shift" only applies with "to": "shift-by""#,
+            r#"$.timeline[0].offset: missing required field "offset""#,
+            r#"$.timeline[1].topic: group "g" does not subscribe to topic "other" (it reads "orders")"#,
+            r#"$.timeline[2].partition: a partition needs a "topic" too"#,
+            r#"$.timeline[2].to: unknown value "back"; expected one of "earliest", "latest", "current", "offset", "shift-by", "datetime", "duration""#,
+            r#"$.timeline[3].partition: topic "orders" has 3 partitions (0 to 2), so there is no partition 3"#,
+            r#"$.timeline[5].member: no member 1 in group "late": its members are numbered 0 to 0"#,
+            r#"$.timeline[7].group.topics[0]: unknown topic "nope"; the topics are "orders", "other""#,
+            r#"$.timeline[8].group: expected a consumer group (an object like those in consumer_groups), got the number 3"#,
+            r#"$.timeline[9].group: missing required field "group""#,
+        ],
     );
 }

@@ -32,6 +32,30 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "idempotent",
         include_str!("../../static/scenarios/idempotent.json"),
     ),
+    (
+        "rebalance-eager",
+        include_str!("../../static/scenarios/rebalance-eager.json"),
+    ),
+    (
+        "rebalance-cooperative",
+        include_str!("../../static/scenarios/rebalance-cooperative.json"),
+    ),
+    (
+        "static-membership",
+        include_str!("../../static/scenarios/static-membership.json"),
+    ),
+    (
+        "replay",
+        include_str!("../../static/scenarios/replay.json"),
+    ),
+    (
+        "poison-pill",
+        include_str!("../../static/scenarios/poison-pill.json"),
+    ),
+    (
+        "slow-handler",
+        include_str!("../../static/scenarios/slow-handler.json"),
+    ),
     ("mm1", include_str!("../../static/scenarios/mm1.json")),
     ("bench", include_str!("../../static/scenarios/bench.json")),
 ];

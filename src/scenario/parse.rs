@@ -295,6 +295,7 @@ const BROKER_CONFIG: &[&str] = &[
     "log.retention.check.interval.ms",
     "auto.leader.rebalance.enable",
     "leader.imbalance.check.interval.seconds",
+    "group.initial.rebalance.delay.ms",
 ];
 const TOPIC: &[&str] = &["name", "partitions", "replication.factor", "config"];
 const TOPIC_CONFIG: &[&str] = &[
@@ -328,7 +329,21 @@ const PRODUCER_CONFIG: &[&str] = &[
     "delivery.timeout.ms",
     "retry.backoff.ms",
 ];
-const GROUP: &[&str] = &["group.id", "topics", "members", "processing_ms", "config"];
+const GROUP: &[&str] = &[
+    "group.id",
+    "topics",
+    "members",
+    "static",
+    "processing_ms",
+    "failures",
+    "config",
+];
+const FAILURES: &[&str] = &["rate", "poison_keys", "policy", "retries", "retry.backoff.ms"];
+/// At most this many poison keys per group.
+const MAX_POISON_KEYS: usize = 1_000;
+/// The broker's `group.min.session.timeout.ms` and `group.max.session.timeout.ms` (defaults).
+const GROUP_MIN_SESSION_TIMEOUT_MS: u64 = 6_000;
+const GROUP_MAX_SESSION_TIMEOUT_MS: u64 = 1_800_000;
 const CONSUMER_CONFIG: &[&str] = &[
     "auto.offset.reset",
     "enable.auto.commit",
@@ -337,6 +352,11 @@ const CONSUMER_CONFIG: &[&str] = &[
     "fetch.max.wait.ms",
     "request.timeout.ms",
     "retry.backoff.ms",
+    "partition.assignment.strategy",
+    "group.instance.id",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
 ];
 const ACTIONS: &[&str] = &[
     "crash_broker",
@@ -355,6 +375,19 @@ const ACTIONS: &[&str] = &[
     "traffic_spike",
     "set_producer_rate",
     "set_producer_acks",
+    "reset_offsets",
+    "add_consumer_group",
+];
+/// `reset_offsets` options (`kafka-consumer-groups --reset-offsets --to-earliest` …) and the one extra
+/// field each needs.
+const RESET_OPTIONS: &[(&str, Option<&str>)] = &[
+    ("earliest", None),
+    ("latest", None),
+    ("current", None),
+    ("offset", Some("offset")),
+    ("shift-by", Some("shift")),
+    ("datetime", Some("datetime_ms")),
+    ("duration", Some("duration_ms")),
 ];
 
 /// The fields an action takes besides `at_ms` and `action`.
@@ -370,6 +403,17 @@ fn action_fields(action: &str) -> &'static [&'static str] {
         "traffic_spike" => &["producer", "factor", "duration_ms"],
         "set_producer_rate" => &["producer", "rate_per_sec"],
         "set_producer_acks" => &["producer", "acks"],
+        "reset_offsets" => &[
+            "group",
+            "topic",
+            "partition",
+            "to",
+            "offset",
+            "shift",
+            "datetime_ms",
+            "duration_ms",
+        ],
+        "add_consumer_group" => &["group"],
         _ => &[],
     }
 }
@@ -419,6 +463,8 @@ struct Refs {
     groups_complete: bool,
     /// group.id → how many `add_consumer` the timeline holds for it.
     adds: BTreeMap<String, u32>,
+    /// group.id → the topics it subscribes to (if valid), for `reset_offsets`.
+    group_topics: BTreeMap<String, Vec<String>>,
 }
 
 impl Reader {
@@ -1019,7 +1065,12 @@ impl Reader {
                 d.leader_imbalance_check_interval_seconds,
                 ms(1, LONG_MS_MAX / 1000),
             ),
-            ..d
+            group_initial_rebalance_delay_ms: self.val(
+                &o,
+                "group.initial.rebalance.delay.ms",
+                d.group_initial_rebalance_delay_ms,
+                ms(0, INT_MAX),
+            ),
         }
     }
 
@@ -1462,6 +1513,8 @@ impl Reader {
                 } else {
                     refs.groups
                         .insert(spec.group_id.clone(), members_ok.then_some(spec.members));
+                    refs.group_topics
+                        .insert(spec.group_id.clone(), spec.topics.clone());
                 }
             } else {
                 refs.groups_complete = false;
@@ -1473,7 +1526,12 @@ impl Reader {
 
     /// A consumer group, and whether its id and member count are valid.
     fn group(&mut self, v: &Value, path: &str, refs: &Refs) -> (GroupSpec, bool, bool) {
-        let o = self.object(v, path, GROUP, &[("config", CONSUMER_CONFIG)]);
+        let o = self.object(
+            v,
+            path,
+            GROUP,
+            &[("config", CONSUMER_CONFIG), ("failures", FAILURES)],
+        );
         let group_id = self.req(&o, "group.id", |r, v, p| r.name(v, p));
         let topics = self.req(&o, "topics", |r, v, p| {
             let items = r.array(v, p, "topics", MAX_TOTAL_PARTITIONS as usize)?;
@@ -1508,16 +1566,31 @@ impl Reader {
             ProcessingSpec::Constant { mean: 0.0 },
             |r, v, p| r.processing(v, p),
         );
-        let config = match o.get("config") {
+        let failures = match o.get("failures") {
+            Some(v) => self.failures(v, &o.at("failures")),
+            None => None,
+        };
+        let mut config = match o.get("config") {
             Some(v) => self.consumer_config(v, &o.at("config")),
             None => ConsumerConfig::default(),
         };
+        // `"static": true` gives member i the instance id "{group.id}-{i}".
+        if self.val(&o, "static", false, |r, v, p| r.boolean(v, p)) {
+            if config.group_instance_id.is_some() {
+                self.error(
+                    o.at("static"),
+                    "give either \"static\": true or config[\"group.instance.id\"], not both",
+                );
+            } else if let Some(id) = &group_id {
+                config.group_instance_id = Some(InstanceIds::Prefix(id.clone()));
+            }
+        }
         let spec = GroupSpec {
             group_id: group_id.clone().unwrap_or_default(),
             topics: topics.unwrap_or_default(),
             members: members.unwrap_or(1),
             processing_ms,
-            failures: None,
+            failures,
             config,
         };
         (spec, group_id.is_some(), members.is_some())
@@ -1541,11 +1614,200 @@ impl Reader {
         }
     }
 
+    /// Which records fail processing, and the group's policy for them.
+    fn failures(&mut self, v: &Value, path: &str) -> Option<FailureSpec> {
+        let o = self.object(v, path, FAILURES, &[]);
+        o.map?;
+        let d = FailureSpec::default();
+        let rate = self.val(&o, "rate", d.rate, |r, v, p| {
+            r.float(v, p, FRange::closed(0.0, 1.0))
+        });
+        let poison_keys = self.val(&o, "poison_keys", Vec::new(), |r, v, p| {
+            let items = r.array(v, p, "poison keys", MAX_POISON_KEYS)?;
+            let mut keys: Vec<String> = Vec::new();
+            let mut ok = true;
+            for (i, item) in items.iter().enumerate() {
+                let k_path = index_path(p, i);
+                let Some(k) = r.string(item, &k_path) else {
+                    ok = false;
+                    continue;
+                };
+                let valid = k == "hot"
+                    || k
+                        .strip_prefix("key-")
+                        .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n < MAX_KEYS));
+                if !valid {
+                    r.error(
+                        &k_path,
+                        format!("unknown key {}: producers name their keys \"key-0\", \"key-1\", … (and \"hot\" for the hot key)", quote(&k)),
+                    );
+                    ok = false;
+                } else if keys.contains(&k) {
+                    r.error(&k_path, format!("key {} is listed twice", quote(&k)));
+                    ok = false;
+                } else {
+                    keys.push(k);
+                }
+            }
+            ok.then_some(keys)
+        });
+        let policy = self.val(&o, "policy", d.policy.clone(), |r, v, p| {
+            r.choice(
+                v,
+                p,
+                &[
+                    ("retry", 0u8),
+                    ("skip", 1),
+                    ("stop", 2),
+                    ("dead_letter", 3),
+                ],
+            )
+            .map(|i| match i {
+                0 => FailurePolicy::Retry,
+                1 => FailurePolicy::Skip,
+                2 => FailurePolicy::Stop,
+                _ => FailurePolicy::DeadLetter,
+            })
+        });
+        let retries = self.val(&o, "retries", d.retries, |r, v, p| r.u32_in(v, p, 0, 1_000));
+        let retry_backoff_ms = self.val(&o, "retry.backoff.ms", d.retry_backoff_ms, |r, v, p| {
+            r.uint(v, p, 0, LONG_MS_MAX)
+        });
+        Some(FailureSpec {
+            rate,
+            poison_keys,
+            policy,
+            retries,
+            retry_backoff_ms,
+        })
+    }
+
+    /// `partition.assignment.strategy`: one name or a list, Kafka's short names or class names.
+    fn strategies(&mut self, v: &Value, path: &str) -> Option<Vec<AssignorName>> {
+        let one = |r: &mut Reader, v: &Value, p: &str| -> Option<AssignorName> {
+            let s = r.string(v, p)?;
+            if let Some(a) = AssignorName::from_name(&s) {
+                return Some(a);
+            }
+            let names: Vec<&str> = AssignorName::ALL.iter().map(|a| a.name()).collect();
+            let message = match closest(&s, &names) {
+                Some(c) => format!("unknown assignor {}; did you mean {}?", quote(&s), quote(c)),
+                None => format!(
+                    "unknown assignor {}; expected one of {} (or Kafka's class names, such as \"org.apache.kafka.clients.consumer.RangeAssignor\")",
+                    quote(&s),
+                    quoted_list(&names)
+                ),
+            };
+            r.error(p, message);
+            None
+        };
+        if !v.is_array() {
+            return one(self, v, path).map(|a| vec![a]);
+        }
+        let items = self.array(v, path, "assignors", 16)?;
+        if items.is_empty() {
+            self.error(path, "list at least one assignor");
+            return None;
+        }
+        let mut list = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let a_path = index_path(path, i);
+            match one(self, item, &a_path) {
+                Some(a) if list.contains(&a) => {
+                    self.error(a_path, format!("assignor {} is listed twice", quote(a.name())));
+                    ok = false;
+                }
+                Some(a) => list.push(a),
+                None => ok = false,
+            }
+        }
+        ok.then_some(list)
+    }
+
+    /// `group.instance.id`: a prefix (member i gets "{prefix}-{i}") or one id per member.
+    fn instance_ids(&mut self, v: &Value, path: &str) -> Option<InstanceIds> {
+        if v.is_string() {
+            return self.name(v, path).map(InstanceIds::Prefix);
+        }
+        if !v.is_array() {
+            self.wrong_type(path, "a string (a prefix: member i gets \"{prefix}-{i}\") or an array of ids, one per member", v);
+            return None;
+        }
+        let items = self.array(v, path, "instance ids", MAX_MEMBERS as usize)?;
+        let mut ids: Vec<String> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let id_path = index_path(path, i);
+            match self.name(item, &id_path) {
+                Some(id) if ids.contains(&id) => {
+                    let first = ids.iter().position(|x| *x == id).unwrap_or(0);
+                    self.error(
+                        id_path,
+                        format!("group.instance.id {} is already member {first}'s: static members need distinct ids", quote(&id)),
+                    );
+                    ok = false;
+                }
+                Some(id) => ids.push(id),
+                None => ok = false,
+            }
+        }
+        ok.then_some(InstanceIds::List(ids))
+    }
+
     fn consumer_config(&mut self, v: &Value, path: &str) -> ConsumerConfig {
         let o = self.object(v, path, CONSUMER_CONFIG, &[]);
         let d = ConsumerConfig::default();
         let int = |lo: u64, hi: u64| move |r: &mut Reader, v: &Value, p: &str| r.uint(v, p, lo, hi);
+        let session = self.opt(&o, "session.timeout.ms", d.session_timeout_ms, |r, v, p| {
+            let ms = r.uint(v, p, 0, INT_MAX)?;
+            if !(GROUP_MIN_SESSION_TIMEOUT_MS..=GROUP_MAX_SESSION_TIMEOUT_MS).contains(&ms) {
+                // The coordinator's INVALID_SESSION_TIMEOUT, with the broker defaults spelled out.
+                r.error(
+                    p,
+                    format!("The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms): {ms} is outside {GROUP_MIN_SESSION_TIMEOUT_MS} to {GROUP_MAX_SESSION_TIMEOUT_MS}"),
+                );
+                return None;
+            }
+            Some(ms)
+        });
+        let heartbeat = self.opt(
+            &o,
+            "heartbeat.interval.ms",
+            d.heartbeat_interval_ms,
+            int(1, INT_MAX),
+        );
+        if let (Some(hb), Some(session)) = (heartbeat, session) {
+            if hb >= session {
+                // The consumer's own check (its Heartbeat), in its words.
+                self.error(
+                    if o.has("heartbeat.interval.ms") {
+                        o.at("heartbeat.interval.ms")
+                    } else {
+                        o.at("session.timeout.ms")
+                    },
+                    format!("Heartbeat must be set lower than the session timeout (heartbeat.interval.ms {hb} >= session.timeout.ms {session})"),
+                );
+            }
+        }
         ConsumerConfig {
+            partition_assignment_strategy: self.val(
+                &o,
+                "partition.assignment.strategy",
+                d.partition_assignment_strategy.clone(),
+                |r, v, p| r.strategies(v, p),
+            ),
+            group_instance_id: self.val(&o, "group.instance.id", None, |r, v, p| {
+                r.instance_ids(v, p).map(Some)
+            }),
+            session_timeout_ms: session.unwrap_or(d.session_timeout_ms),
+            heartbeat_interval_ms: heartbeat.unwrap_or(d.heartbeat_interval_ms),
+            max_poll_interval_ms: self.val(
+                &o,
+                "max.poll.interval.ms",
+                d.max_poll_interval_ms,
+                int(1, INT_MAX),
+            ),
             auto_offset_reset: self.val(&o, "auto.offset.reset", d.auto_offset_reset, |r, v, p| {
                 r.choice(
                     v,
@@ -1590,7 +1852,6 @@ impl Reader {
                 d.retry_backoff_ms,
                 int(0, LONG_MS_MAX),
             ),
-            ..d
         }
     }
 
@@ -1610,6 +1871,42 @@ impl Reader {
                     *refs.adds.entry(g.to_string()).or_insert(0) += 1;
                 }
             }
+        }
+        // Likewise groups started by `add_consumer_group`: any entry may name them. Their full
+        // validation comes with the entry; here only the id, its uniqueness, members and topics.
+        let initial_groups: Vec<String> = refs.groups.keys().cloned().collect();
+        for (i, item) in items.iter().enumerate() {
+            if item.get("action").and_then(Value::as_str) != Some("add_consumer_group") {
+                continue;
+            }
+            let Some(g) = item.get("group").filter(|g| g.is_object()) else {
+                continue;
+            };
+            let Some(id) = g.get("group.id").and_then(Value::as_str) else {
+                refs.groups_complete = false;
+                continue;
+            };
+            let id_path = key_path(&key_path(&index_path(&path, i), "group"), "group.id");
+            if refs.groups.contains_key(id) {
+                let other = if initial_groups.iter().any(|x| x == id) {
+                    "a group in consumer_groups has it".to_string()
+                } else {
+                    "an earlier add_consumer_group has it".to_string()
+                };
+                self.error(id_path, format!("duplicate group.id {}: {other}", quote(id)));
+                continue;
+            }
+            let members = match g.get("members") {
+                None => Some(1),
+                Some(m) => m.as_u64().filter(|&m| m <= u64::from(MAX_MEMBERS)).map(|m| m as u32),
+            };
+            refs.groups.insert(id.to_string(), members);
+            let topics: Vec<String> = g
+                .get("topics")
+                .and_then(Value::as_array)
+                .map(|ts| ts.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            refs.group_topics.insert(id.to_string(), topics);
         }
         let mut added: BTreeMap<String, u32> = BTreeMap::new();
         let mut entries = Vec::new();
@@ -1814,10 +2111,102 @@ impl Reader {
                     acks: acks?,
                 }
             }
+            "reset_offsets" => return self.reset_offsets(o, refs),
+            "add_consumer_group" => {
+                let v = o.get("group");
+                let Some(v) = v else {
+                    self.error(o.at("group"), "missing required field \"group\"");
+                    return None;
+                };
+                if !v.is_object() {
+                    self.wrong_type(&o.at("group"), "a consumer group (an object like those in consumer_groups)", v);
+                    return None;
+                }
+                let errors_before = self.errors.len() + self.dropped;
+                let (group, id_ok, members_ok) = self.group(v, &o.at("group"), refs);
+                if !id_ok || !members_ok || self.errors.len() + self.dropped > errors_before {
+                    return None;
+                }
+                Action::AddConsumerGroup { group }
+            }
             // `entry` only calls us with a name from ACTIONS.
             _ => return None,
         };
         Some(action)
+    }
+
+    /// `reset_offsets`: the group, optionally one topic (and one partition of it), and where to.
+    fn reset_offsets(&mut self, o: &Obj, refs: &Refs) -> Option<Action> {
+        let group = self.req(o, "group", |r, v, p| r.group_ref(v, p, refs));
+        let subscribed = group.as_ref().and_then(|g| refs.group_topics.get(g));
+        let topic = self.opt(o, "topic", None, |r, v, p| {
+            let t = r.topic_ref(v, p, refs)?;
+            if let (Some(g), Some(subs)) = (&group, subscribed) {
+                if !subs.contains(&t) {
+                    r.error(
+                        p,
+                        format!("group {} does not subscribe to topic {} (it reads {})", quote(g), quote(&t), quoted_list(&subs.iter().map(String::as_str).collect::<Vec<_>>())),
+                    );
+                    return None;
+                }
+            }
+            Some(Some(t))
+        });
+        let partition = self.opt(o, "partition", None, |r, v, p| {
+            let x = r.u32_in(v, p, 0, u32::MAX)?;
+            let Some(Some(t)) = &topic else {
+                if topic.is_some() {
+                    r.error(p, "a partition needs a \"topic\" too");
+                }
+                return None;
+            };
+            match refs.topics.get(t).and_then(|(n, _)| *n) {
+                Some(n) if x >= n => {
+                    r.error(p, format!("topic {} has {n} partitions (0 to {}), so there is no partition {x}", quote(t), n - 1));
+                    None
+                }
+                _ => Some(Some(x)),
+            }
+        });
+        let names: Vec<&str> = RESET_OPTIONS.iter().map(|(n, _)| *n).collect();
+        let to = self.req(o, "to", |r, v, p| {
+            let options: Vec<(&str, &str)> = names.iter().map(|n| (*n, *n)).collect();
+            r.choice(v, p, &options)
+        });
+        // Each option takes its own field and no other option's.
+        let needs = to.and_then(|t| RESET_OPTIONS.iter().find(|(n, _)| *n == t)).and_then(|(_, f)| *f);
+        for (option, field) in RESET_OPTIONS {
+            let Some(field) = field else { continue };
+            if o.has(field) && to.is_some() && needs != Some(*field) {
+                self.error(
+                    o.at(field),
+                    format!("{} only applies with \"to\": {}", quote(field), quote(option)),
+                );
+            }
+        }
+        let to = match to? {
+            "earliest" => ResetTo::Earliest,
+            "latest" => ResetTo::Latest,
+            "current" => ResetTo::Current,
+            "offset" => ResetTo::Offset {
+                offset: self.req(o, "offset", |r, v, p| r.uint(v, p, 0, i64::MAX as u64))?,
+            },
+            "shift-by" => ResetTo::ShiftBy {
+                shift: self.req(o, "shift", |r, v, p| r.int(v, p, -(i64::MAX), i64::MAX))?,
+            },
+            "datetime" => ResetTo::Datetime {
+                datetime_ms: self.req(o, "datetime_ms", |r, v, p| r.uint(v, p, 0, LONG_MS_MAX))?,
+            },
+            _ => ResetTo::Duration {
+                duration_ms: self.req(o, "duration_ms", |r, v, p| r.uint(v, p, 0, LONG_MS_MAX))?,
+            },
+        };
+        Some(Action::ResetOffsets {
+            group: group?,
+            topic: topic?,
+            partition: partition?,
+            to,
+        })
     }
 
     // References from timeline entries to the rest of the scenario.
