@@ -252,3 +252,44 @@ fn a_handler_slower_than_max_poll_interval_causes_repeated_rebalances() {
     assert!(g.commit_failures >= 2, "{g:?}");
     assert!(g.processed_twice > 0, "{g:?}");
 }
+
+/// One partition, 200 records/s, a consumer that manages 100/s, and 5 s of retention: the log start
+/// overtakes the consumer, whose next fetch is out of range.
+fn behind_retention(reset: OffsetReset) -> Scenario {
+    let mut s = base("retention-overtakes");
+    s.duration_ms = 30_000;
+    s.cluster.config.log_retention_check_interval_ms = 1_000;
+    s.topics[0].partitions = 1;
+    s.topics[0].config.retention_ms = 5_000;
+    s.topics[0].config.segment_ms = 1_000;
+    s.producers[0].rate_per_sec = 200.0;
+    let g = &mut s.consumer_groups[0];
+    g.members = 1;
+    g.processing_ms = ProcessingSpec::Constant { mean: 10.0 };
+    g.config.auto_offset_reset = reset;
+    s
+}
+
+#[test]
+fn retention_overtaking_a_consumer_triggers_auto_offset_reset() {
+    let r = run(&behind_retention(OffsetReset::Earliest));
+    let g = billing(&r);
+    assert!(g.out_of_range_resets >= 1, "{g:?}");
+    // The consumer falls behind by 100 records a second; what retention deleted first is skipped,
+    // never processed by the group (and not a lost write: retention removed it).
+    assert!(g.skipped_by_reset > 500, "{g:?}");
+    assert_eq!(r.anomalies.lost_acked, 0);
+    // It keeps consuming after each reset.
+    assert!(r.consumed.delivered > 2_500, "{}", r.consumed.delivered);
+
+    // With auto.offset.reset=none the application gets the exception and the partition stops. (An
+    // operator set the offsets first: without any, a `none` group cannot start at all.)
+    let mut s = behind_retention(OffsetReset::None);
+    s.timeline = vec![at(0, Action::ResetOffsets { group: "billing".into(), topic: None, partition: None, to: ResetTo::Earliest })];
+    let r = run(&s);
+    let g = billing(&r);
+    assert_eq!((g.out_of_range_resets, g.stopped_partitions), (0, 1), "{g:?}");
+    assert!(r.consumed.delivered > 500 && g.lag_end > 3_000, "it read until retention overtook it: {g:?}");
+    let r = run(&behind_retention(OffsetReset::None));
+    assert_eq!((r.consumed.delivered, billing(&r).stopped_partitions), (0, 1), "no committed offset, no start");
+}

@@ -54,6 +54,9 @@ pub struct MemberPartition {
     pub position: Option<u64>,
     /// Next offset to fetch (the end of what is buffered).
     pub fetch_offset: u64,
+    /// The position a fetch found out of range (below the log start after retention, or above the
+    /// log end after truncation): the next fetch resets by `auto.offset.reset`, not from the commit.
+    pub out_of_range: Option<u64>,
     pub fetching: bool,
     pub session: u64,
     pub buffer: VecDeque<(Rc<Batch>, u64, u64)>,
@@ -135,6 +138,10 @@ pub struct Group {
     pub processed_twice: u64,
     pub commit_failures: u64,
     pub poll_timeouts: u64,
+    /// Fetches that found their offset out of range and reset by `auto.offset.reset`, and the
+    /// records jumped over that way (deleted by retention before this group read them).
+    pub out_of_range_resets: u64,
+    pub skipped_by_reset: u64,
     pub failures: Option<Failures>,
     pub retry_queue: VecDeque<RetryEntry>,
     /// Records that failed a try; retried (in place or from the retry topic); given up and skipped;
@@ -159,6 +166,7 @@ impl Member {
             st.buffer.clear();
             st.fetching = false;
             st.position = None;
+            st.out_of_range = None;
         }
         self.owned.clear();
     }
@@ -170,6 +178,7 @@ impl Member {
         st.session += 1;
         st.fetching = false;
         st.position = None;
+        st.out_of_range = None;
         st.blocked = false;
     }
 }
@@ -223,6 +232,8 @@ impl Sim {
             processed_twice: 0,
             commit_failures: 0,
             poll_timeouts: 0,
+            out_of_range_resets: 0,
+            skipped_by_reset: 0,
             failures: spec.failures.as_ref().map(|f| Failures {
                 rate: f.rate,
                 poison: f.poison_keys.iter().filter_map(|k| key_index(k)).collect(),
@@ -311,15 +322,41 @@ impl Sim {
         };
         // Resolve the position from the committed offset or auto.offset.reset (a ListOffsets call).
         if self.groups[gi].members[m as usize].state[pi as usize].position.is_none() {
+            if self.groups[gi].members[m as usize].state[pi as usize].blocked {
+                // Stopped for want of an offset (below); a reset_offsets starts it again.
+                return;
+            }
             let committed = self.groups[gi].committed[pi as usize];
-            let pos = match committed {
-                Some(c) => Some(c),
-                None => self.reset_position(g, tp, leader),
+            let out_of_range = self.groups[gi].members[m as usize].state[pi as usize].out_of_range;
+            let pos = match (out_of_range, committed) {
+                (None, Some(c)) => Some(c),
+                _ => self.reset_position(g, tp, leader),
             };
-            let Some(pos) = pos else { return };
+            let Some(pos) = pos else {
+                // auto.offset.reset=none: the application gets OffsetOutOfRangeException (or
+                // NoOffsetForPartitionException) and this partition goes no further until someone
+                // resets the group's offsets.
+                let name = self.groups[gi].id.clone();
+                let tpn = self.tp_name(tp);
+                let why = match out_of_range {
+                    Some(old) => format!("offset {old} of {tpn} is out of range"),
+                    None => format!("{tpn} has no committed offset"),
+                };
+                self.log.push(self.now, "group", format!("Group {name}: {why} and auto.offset.reset is none; the partition stops until its offsets are reset."));
+                let st = &mut self.groups[gi].members[m as usize].state[pi as usize];
+                st.blocked = true;
+                st.out_of_range = None;
+                return;
+            };
+            if let Some(old) = out_of_range {
+                let group = &mut self.groups[gi];
+                group.out_of_range_resets += 1;
+                group.skipped_by_reset += pos.saturating_sub(old);
+            }
             let st = &mut self.groups[gi].members[m as usize].state[pi as usize];
             st.position = Some(pos);
             st.fetch_offset = pos;
+            st.out_of_range = None;
         }
         let member = &mut self.groups[gi].members[m as usize];
         let node = member.node;
@@ -392,7 +429,9 @@ impl Sim {
                 }
             }
             FetchResult::Error(KafkaError::OffsetOutOfRange) => {
+                st.out_of_range = Some(st.fetch_offset);
                 st.position = None;
+                st.buffer.clear();
                 let name = self.groups[g as usize].id.clone();
                 let tpn = self.tp_name(tp);
                 self.log.push(self.now, "group", format!("Group {name}: offset out of range on {tpn}; auto.offset.reset applies."));

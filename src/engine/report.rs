@@ -74,6 +74,10 @@ pub struct GroupReport {
     pub commit_failures: u64,
     /// Polls that ran past `max.poll.interval.ms`.
     pub poll_timeouts: u64,
+    /// Times a fetch found its offset out of range (retention deleted it first) and the position
+    /// reset by `auto.offset.reset`, and the records jumped over, never processed by this group.
+    pub out_of_range_resets: u64,
+    pub skipped_by_reset: u64,
     /// Processing failures: tries that failed, retries made (in place or from the retry topic),
     /// records given up and skipped, records sent to the dead-letter topic, and partitions stopped
     /// by the `stop` policy (still stopped at the end).
@@ -124,6 +128,8 @@ impl Report {
                     processed_twice: g.processed_twice,
                     commit_failures: g.commit_failures,
                     poll_timeouts: g.poll_timeouts,
+                    out_of_range_resets: g.out_of_range_resets,
+                    skipped_by_reset: g.skipped_by_reset,
                     failed_tries: g.failed_tries,
                     retried: g.retried,
                     skipped: g.skipped,
@@ -177,6 +183,12 @@ impl Report {
                 "group      {name}: {} {}, {} generation {}; lag max {}, lag at end {}; rebalances {}, paused {} partition-ms (longest {} ms); processed twice {}, failed commits {}, poll timeouts {}\n",
                 g.protocol, g.assignor, g.state, g.generation, g.lag_max, g.lag_end, g.rebalances, g.rebalance_pause_ms, g.rebalance_pause_max_ms, g.processed_twice, g.commit_failures, g.poll_timeouts
             );
+            if g.out_of_range_resets > 0 {
+                s += &format!(
+                    "           {name}: offset out of range {} times (auto.offset.reset), {} records skipped\n",
+                    g.out_of_range_resets, g.skipped_by_reset
+                );
+            }
             if g.failed_tries > 0 {
                 s += &format!(
                     "           {name}: failed tries {}, retried {}, skipped {}, dead-lettered {}, stopped partitions {}\n",
