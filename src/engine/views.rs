@@ -210,3 +210,135 @@ impl Sim {
         })
     }
 }
+
+/// One broker as its card shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerView {
+    pub id: u32,
+    pub rack: Option<String>,
+    pub up: bool,
+    /// Cut off from every other node (`isolate_broker`).
+    pub isolated: bool,
+    /// The network partition side it is on (0, 1, …) while the network is partitioned.
+    pub network_side: Option<u32>,
+    /// The active controller fenced it (it missed `broker.session.timeout.ms` of heartbeats).
+    pub fenced: bool,
+    /// Partitions it leads, and replicas it hosts.
+    pub leaders: u32,
+    pub replicas: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControllerView {
+    pub id: u32,
+    pub up: bool,
+    pub active: bool,
+}
+
+/// One partition's health, for the cluster overview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionHealth {
+    pub partition: u32,
+    pub replicas: Vec<u32>,
+    pub leader: Option<u32>,
+    pub leader_epoch: u32,
+    pub isr: Vec<u32>,
+    /// ISR smaller than the replica set.
+    pub under_replicated: bool,
+    /// The ISR is below the topic's `min.insync.replicas`: acks=all produce fails.
+    pub under_min_isr: bool,
+    /// The leader's high watermark and log end offset.
+    pub high_watermark: u64,
+    pub log_end_offset: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicView {
+    pub name: String,
+    pub replication_factor: u32,
+    pub min_insync_replicas: u32,
+    pub partitions: Vec<PartitionHealth>,
+}
+
+/// The whole cluster at a glance: brokers, the controller quorum, every topic's partitions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterView {
+    pub brokers: Vec<BrokerView>,
+    pub controllers: Vec<ControllerView>,
+    pub active_controller: Option<u32>,
+    pub topics: Vec<TopicView>,
+    /// The consumer groups' ids, in scenario order (then those added at run time).
+    pub groups: Vec<String>,
+}
+
+impl Sim {
+    pub fn cluster_view(&self) -> ClusterView {
+        let mut leaders = vec![0u32; self.brokers.len()];
+        for p in &self.parts {
+            if let Some(l) = p.leader {
+                leaders[l as usize] += 1;
+            }
+        }
+        let brokers = self
+            .brokers
+            .iter()
+            .map(|b| BrokerView {
+                id: b.id,
+                rack: b.rack.clone(),
+                up: b.up,
+                isolated: self.net.isolated.contains(&b.id),
+                network_side: self.net.group_of.get(&b.id).copied(),
+                fenced: self.quorum.fenced.get(b.id as usize).copied().unwrap_or(false),
+                leaders: leaders[b.id as usize],
+                replicas: b.replicas.len() as u32,
+            })
+            .collect();
+        let controllers = self
+            .controllers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ControllerView { id: i as u32, up: c.up, active: self.quorum.active == Some(i as u32) })
+            .collect();
+        let topics = self
+            .topics
+            .iter()
+            .map(|t| TopicView {
+                name: t.name.clone(),
+                replication_factor: t.spec.replication_factor,
+                min_insync_replicas: t.spec.config.min_insync_replicas,
+                partitions: t
+                    .parts
+                    .iter()
+                    .map(|&tp| {
+                        let m = &self.parts[tp as usize];
+                        let lead = m.leader.and_then(|l| self.replica_of(tp, l)).map(|ri| &self.replicas[ri]);
+                        PartitionHealth {
+                            partition: m.partition,
+                            replicas: m.replicas.clone(),
+                            leader: m.leader,
+                            leader_epoch: m.leader_epoch,
+                            isr: m.isr.clone(),
+                            under_replicated: m.isr.len() < m.replicas.len(),
+                            under_min_isr: (m.isr.len() as u32) < t.spec.config.min_insync_replicas,
+                            high_watermark: lead.map(|r| r.high_watermark).unwrap_or(0),
+                            log_end_offset: lead.map(|r| r.log.log_end_offset).unwrap_or(0),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        ClusterView {
+            brokers,
+            controllers,
+            active_controller: self.quorum.active,
+            topics,
+            groups: self.groups.iter().map(|g| g.id.clone()).collect(),
+        }
+    }
+
+    /// The event log's lines at or after `from_us`, at most `max` of the latest.
+    pub fn log_lines(&self, from_us: u64, max: usize) -> Vec<super::eventlog::LogLine> {
+        let n = self.log.lines.iter().rev().take_while(|l| l.t_us >= from_us).count().min(max);
+        self.log.lines.iter().skip(self.log.lines.len() - n).cloned().collect()
+    }
+}
