@@ -947,3 +947,14 @@ fn bad_resets_and_added_groups_name_the_field_and_the_reason() {
         ],
     );
 }
+
+#[test]
+fn typed_reset_values_become_resets_or_explanations() {
+    assert_eq!(ResetTo::from_option("earliest", ""), Ok(ResetTo::Earliest));
+    assert_eq!(ResetTo::from_option("shift-by", "-5"), Ok(ResetTo::ShiftBy { shift: -5 }));
+    assert_eq!(ResetTo::from_option("offset", "12"), Ok(ResetTo::Offset { offset: 12 }));
+    assert_eq!(ResetTo::from_option("duration", "20000"), Ok(ResetTo::Duration { duration_ms: 20_000 }));
+    assert_eq!(ResetTo::from_option("offset", "-1"), Err("the offset must be a whole number ≥ 0, not “-1”".into()));
+    assert_eq!(ResetTo::from_option("datetime", "soon"), Err("the time must be a whole number ≥ 0, not “soon”".into()));
+    assert!(ResetTo::from_option("back", "").unwrap_err().starts_with("unknown reset option “back”"));
+}

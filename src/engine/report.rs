@@ -112,40 +112,7 @@ impl Report {
         } else {
             Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
         };
-        let groups = sim
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let (sum, now_max) = sim.group_lag(g);
-                let (pause, pause_max) = sim.group_pause_us(g);
-                let report = GroupReport {
-                    lag_max: m.lag_max.get(i).copied().unwrap_or(0).max(now_max),
-                    lag_end: sum,
-                    rebalances: g.rebalances,
-                    rebalance_pause_ms: pause / 1000,
-                    rebalance_pause_max_ms: pause_max / 1000,
-                    processed_twice: g.processed_twice,
-                    commit_failures: g.commit_failures,
-                    poll_timeouts: g.poll_timeouts,
-                    out_of_range_resets: g.out_of_range_resets,
-                    skipped_by_reset: g.skipped_by_reset,
-                    failed_tries: g.failed_tries,
-                    retried: g.retried,
-                    skipped: g.skipped,
-                    dead_lettered: g.dead_lettered,
-                    stopped_partitions: g.members.iter().filter(|m| m.alive).flat_map(|m| m.owned.iter().filter(|&&pi| m.state[pi as usize].blocked)).count() as u64,
-                    state: g.state.name().into(),
-                    generation: g.generation,
-                    protocol: match g.protocol {
-                        super::assignor::Protocol::Eager => "eager".into(),
-                        super::assignor::Protocol::Cooperative => "cooperative".into(),
-                    },
-                    assignor: g.strategy_name.into(),
-                };
-                (g.id.clone(), report)
-            })
-            .collect();
+        let groups = sim.groups.iter().enumerate().map(|(i, g)| (g.id.clone(), group_report(sim, i))).collect();
         Report {
             scenario: sim.scenario.name.clone(),
             seed: sim.scenario.seed,
@@ -197,6 +164,45 @@ impl Report {
             }
         }
         s
+    }
+}
+
+/// One group's figures as the run report shows them.
+fn group_report(sim: &Sim, i: usize) -> GroupReport {
+    let m = &sim.metrics;
+    let g = &sim.groups[i];
+    let (sum, now_max) = sim.group_lag(g);
+    let (pause, pause_max) = sim.group_pause_us(g);
+    GroupReport {
+        lag_max: m.lag_max.get(i).copied().unwrap_or(0).max(now_max),
+        lag_end: sum,
+        rebalances: g.rebalances,
+        rebalance_pause_ms: pause / 1000,
+        rebalance_pause_max_ms: pause_max / 1000,
+        processed_twice: g.processed_twice,
+        commit_failures: g.commit_failures,
+        poll_timeouts: g.poll_timeouts,
+        out_of_range_resets: g.out_of_range_resets,
+        skipped_by_reset: g.skipped_by_reset,
+        failed_tries: g.failed_tries,
+        retried: g.retried,
+        skipped: g.skipped,
+        dead_lettered: g.dead_lettered,
+        stopped_partitions: g.members.iter().filter(|m| m.alive).flat_map(|m| m.owned.iter().filter(|&&pi| m.state[pi as usize].blocked)).count() as u64,
+        state: g.state.name().into(),
+        generation: g.generation,
+        protocol: match g.protocol {
+            super::assignor::Protocol::Eager => "eager".into(),
+            super::assignor::Protocol::Cooperative => "cooperative".into(),
+        },
+        assignor: g.strategy_name.into(),
+    }
+}
+
+impl Sim {
+    /// The run report's figures of one group, as they stand now.
+    pub fn group_report(&self, group_id: &str) -> Option<GroupReport> {
+        self.groups.iter().position(|g| g.id == group_id).map(|i| group_report(self, i))
     }
 }
 

@@ -241,6 +241,9 @@ pub struct PartitionHealth {
     pub partition: u32,
     pub replicas: Vec<u32>,
     pub leader: Option<u32>,
+    /// The leader's broker is running. A crashed leader stays the leader until the controller
+    /// notices (`broker.session.timeout.ms`): meanwhile the partition takes no writes or reads.
+    pub leader_up: bool,
     pub leader_epoch: u32,
     pub isr: Vec<u32>,
     /// ISR smaller than the replica set.
@@ -316,6 +319,7 @@ impl Sim {
                             partition: m.partition,
                             replicas: m.replicas.clone(),
                             leader: m.leader,
+                            leader_up: m.leader.is_some_and(|l| self.brokers[l as usize].up),
                             leader_epoch: m.leader_epoch,
                             isr: m.isr.clone(),
                             under_replicated: m.isr.len() < m.replicas.len(),

@@ -425,6 +425,29 @@ pub struct TimelineEntry {
     pub action: Action,
 }
 
+impl ResetTo {
+    /// The option names of `reset_offsets` (`"to"`), in `kafka-consumer-groups` order.
+    pub const OPTIONS: [&'static str; 7] = ["earliest", "latest", "current", "offset", "shift-by", "datetime", "duration"];
+
+    /// A reset from an option name and its value as a person typed it (a form, a prompt), or why
+    /// the value is not one. Options without a value ignore it.
+    pub fn from_option(option: &str, value: &str) -> Result<ResetTo, String> {
+        let unsigned = |what: &str| value.parse::<u64>().map_err(|_| format!("{what} must be a whole number ≥ 0, not “{value}”"));
+        Ok(match option {
+            "earliest" => ResetTo::Earliest,
+            "latest" => ResetTo::Latest,
+            "current" => ResetTo::Current,
+            "offset" => ResetTo::Offset { offset: unsigned("the offset")? },
+            "shift-by" => ResetTo::ShiftBy {
+                shift: value.parse::<i64>().map_err(|_| format!("the shift must be a whole number (negative goes back), not “{value}”"))?,
+            },
+            "datetime" => ResetTo::Datetime { datetime_ms: unsigned("the time")? },
+            "duration" => ResetTo::Duration { duration_ms: unsigned("the duration")? },
+            other => return Err(format!("unknown reset option “{other}”; expected one of {}", ResetTo::OPTIONS.join(", "))),
+        })
+    }
+}
+
 /// Every action and fault a scenario or a user can apply. One closed enum, handled by one `match`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]

@@ -6,7 +6,10 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::hooks::{use_frames, use_sim, SimContext};
+use super::cluster::ClusterPanel;
+use super::eventlog::EventLogPanel;
+use super::groups::GroupsPanel;
+use super::hooks::{use_frames, use_shortcuts, use_sim, SimContext};
 use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
 
 #[component]
@@ -16,14 +19,32 @@ pub fn App() -> Html {
     html! {
         <ContextProvider<SimContext> context={store}>
             <div class="app">
+                <Shortcuts />
                 <TopBar />
-                <main>
-                    <Messages />
-                    <Figures />
+                <main class="layout">
+                    <div class="column left">
+                        <ClusterPanel />
+                    </div>
+                    <div class="column centre">
+                        <Messages />
+                        <Figures />
+                        <GroupsPanel />
+                    </div>
+                    <div class="column right">
+                        <EventLogPanel />
+                    </div>
                 </main>
             </div>
         </ContextProvider<SimContext>>
     }
+}
+
+/// Installs the page's keyboard shortcuts (space: play/pause, →: step); renders nothing.
+#[component]
+fn Shortcuts() -> Html {
+    let sim = use_sim();
+    use_shortcuts(sim);
+    html! {}
 }
 
 #[component]

@@ -5,6 +5,7 @@
 use std::ops::Deref;
 
 use gloo::timers::callback::Interval;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::store::{Action, Speed, Store};
@@ -50,6 +51,10 @@ impl SimHandle {
     pub fn set_seed(&self, seed: u64) {
         self.store.dispatch(Action::SetSeed(seed));
     }
+    /// Apply a fault or an action to the simulation at the current simulated time.
+    pub fn apply(&self, action: crate::scenario::Action) {
+        self.store.dispatch(Action::Apply(action));
+    }
 }
 
 /// The store provided by the nearest `ContextProvider<SimContext>`.
@@ -68,6 +73,43 @@ pub fn use_frames(playing: bool, dispatcher: UseReducerDispatcher<Store>) {
             Interval::new(FRAME_MS, move || dispatcher.dispatch(Action::Frame { wall_ms: wall_now_ms() }))
         });
         move || drop(interval)
+    });
+}
+
+/// Keyboard shortcuts on the whole page: space plays or pauses, → steps. Keys typed into a form field
+/// are left alone. The listener is removed on unmount (dropping a gloo `EventListener` removes it).
+#[hook]
+pub fn use_shortcuts(sim: SimHandle) {
+    // Re-register when the store changes so the closure sees the current state.
+    use_effect_with(sim, move |sim| {
+        let sim = sim.clone();
+        let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+            gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
+                if typing {
+                    return;
+                }
+                match e.key().as_str() {
+                    " " => {
+                        e.prevent_default();
+                        if sim.playing { sim.pause() } else { sim.play() }
+                    }
+                    "ArrowRight" => {
+                        e.prevent_default();
+                        sim.step();
+                    }
+                    _ => {}
+                }
+            })
+        });
+        move || drop(listener)
     });
 }
 

@@ -11,7 +11,7 @@ use yew::Reducible;
 
 use crate::engine::{Sim, Summary};
 use crate::scenario::builtin::BUILTIN;
-use crate::scenario::{parse_scenario, Scenario};
+use crate::scenario::{parse_scenario, Action as SimAction, Scenario};
 
 /// What the Step button advances: 100 ms of simulated time.
 pub const STEP_US: u64 = 100_000;
@@ -87,6 +87,8 @@ pub enum Action {
     Reset,
     /// One tick of the frame hook, with the wall time in milliseconds (`performance.now()`).
     Frame { wall_ms: f64 },
+    /// Apply a fault or an action to the running simulation now (crash a broker, reset offsets …).
+    Apply(SimAction),
 }
 
 /// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
@@ -105,6 +107,8 @@ pub struct Store {
     pub speed: Speed,
     /// Wall time of the previous frame while playing.
     last_wall_ms: Option<f64>,
+    /// Actions applied from the page so far (they change views without moving time).
+    pub applied: u64,
 }
 
 impl PartialEq for Store {
@@ -115,6 +119,7 @@ impl PartialEq for Store {
             && self.summary == other.summary
             && self.playing == other.playing
             && self.speed == other.speed
+            && self.applied == other.applied
             && match (&self.sim, &other.sim) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -142,6 +147,7 @@ impl Store {
             playing: false,
             speed: Speed::X1,
             last_wall_ms: None,
+            applied: 0,
         };
         if BUILTIN.is_empty() {
             empty
@@ -161,6 +167,11 @@ impl Store {
 
     pub fn has_sim(&self) -> bool {
         self.sim.is_some()
+    }
+
+    /// Read the running simulation (views only: the store is the one place that changes it).
+    pub fn view<T>(&self, read: impl FnOnce(&Sim) -> T) -> Option<T> {
+        self.sim.as_ref().map(|sim| read(&sim.borrow()))
     }
 
     /// True once simulated time has reached the scenario's end.
@@ -220,6 +231,13 @@ impl Store {
             self.last_wall_ms = None;
         }
         self
+    }
+
+    /// `refresh`, and count the change so `PartialEq` sees a new store (an action may change views
+    /// without changing any summary figure).
+    fn refresh_forced(mut self) -> Store {
+        self.applied += 1;
+        self.refresh()
     }
 
     fn frame(mut self, wall_ms: f64) -> Store {
@@ -299,6 +317,12 @@ impl Reducible for Store {
                 Store { playing: false, last_wall_ms: None, ..store }.refresh()
             }
             Action::SetSpeed(speed) => Store { speed, ..store },
+            Action::Apply(action) => {
+                let Some(sim) = store.sim.clone() else { return self };
+                sim.borrow_mut().apply(action);
+                // A new summary even when no figure moved, so views re-read the engine.
+                store.refresh_forced()
+            }
             Action::Frame { wall_ms } => {
                 if !store.playing {
                     return self;

@@ -1,0 +1,100 @@
+//! End-to-end tests of the cluster, consumer group and event log panels, as a trainer uses them: crash
+//! a partition's leader and see the new leader and the shrunken ISR; add a consumer and see the group
+//! rebalance; reset a group's offsets and see the committed offsets jump back (replay); start a replay
+//! group; the event log tells each of these in words. Screenshots go to tests/e2e/artifacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startApp, openApp, count, simTimeMs, until, ARTIFACTS } from './harness.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+/** Play at 10× until simulated time reaches `ms`, then pause (a few frames later). */
+async function playUntil(page, ms) {
+  await page.getByRole('combobox', { name: 'Speed' }).selectOption('10');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  const t = await until(() => simTimeMs(page), (t) => t >= ms, 30_000, 20);
+  assert.ok(t >= ms, `simulated time reached only ${t} ms of ${ms}`);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+}
+
+async function selectScenario(page, name) {
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: name });
+}
+
+test('crashing a leader moves leadership and shrinks the ISR', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await playUntil(page, 3_000);
+  const row = page.getByTestId('partition-orders-0');
+  const before = await row.getByTestId('leader').innerText();
+  const oldLeader = Number(/★ (\d+)/.exec(before)[1]);
+  assert.equal((await row.getByTestId('isr').innerText()).split(',').length, 3, 'all three replicas in sync first');
+  await page.getByRole('button', { name: 'Crash the leader of orders-0' }).click();
+  await assert.doesNotReject(page.getByTestId(`broker-${oldLeader}-status`).getByText('✕ down').waitFor({ timeout: 5_000 }));
+  // Until the controller notices, the dead broker is still the leader, and the page says so.
+  await row.getByText('leader down, not yet noticed').waitFor({ timeout: 2_000 });
+  // Let the controller notice (broker.session.timeout.ms) and elect a new leader.
+  await playUntil(page, (await simTimeMs(page)) + 15_000);
+  const after = await row.getByTestId('leader').innerText();
+  const newLeader = Number(/★ (\d+)/.exec(after)?.[1]);
+  assert.notEqual(newLeader, oldLeader, `leader still ${after}`);
+  const isr = (await row.getByTestId('isr').innerText()).split(',').map((s) => Number(s.trim()));
+  assert.ok(!isr.includes(oldLeader) && isr.length === 2, `ISR ${isr}`);
+  await assert.doesNotReject(page.getByTestId('event-log').getByText(/crash/i).first().waitFor({ timeout: 2_000 }));
+  await page.screenshot({ path: join(ARTIFACTS, 'crash-leader.png'), fullPage: true });
+  // Restart it from its card: it runs at once, and is back in service once the controller has its
+  // heartbeat.
+  await page.getByRole('button', { name: `Restart broker ${oldLeader}` }).click();
+  assert.doesNotMatch(await page.getByTestId(`broker-${oldLeader}-status`).innerText(), /down/);
+  await playUntil(page, (await simTimeMs(page)) + 3_000);
+  await page.getByTestId(`broker-${oldLeader}-status`).getByText('✓ up').waitFor({ timeout: 5_000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a consumer added from the page makes the group rebalance', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await selectScenario(page, 'rebalance-eager');
+  await playUntil(page, 10_000);
+  const group = page.getByTestId('group-billing');
+  assert.equal(await group.getByTestId('group-state').innerText(), 'Stable');
+  await page.getByRole('button', { name: 'Add a consumer to billing' }).click();
+  await playUntil(page, 18_000);
+  await group.getByTestId('member-billing-3').waitFor({ timeout: 5_000 });
+  assert.match(await group.getByText(/^Rebalances \(\d+\)$/).innerText(), /Rebalances \([1-9]/);
+  await assert.doesNotReject(page.getByTestId('event-log').getByText(/billing/).first().waitFor({ timeout: 2_000 }));
+  await page.screenshot({ path: join(ARTIFACTS, 'rebalance.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('resetting offsets to earliest replays the partition from the start', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await playUntil(page, 8_000);
+  const group = page.getByTestId('group-billing');
+  await group.getByText(/^Partitions of billing/).click();
+  const committed = async () => Number((await group.getByTestId('gp-billing-orders-0').getByTestId('committed').innerText()).replace(/\D/g, '') || '0');
+  const before = await committed();
+  assert.ok(before > 50, `committed ${before} before the reset`);
+  // A bad value is explained, not applied.
+  await group.getByRole('combobox', { name: 'Reset offsets' }).selectOption('offset');
+  await group.getByRole('textbox').fill('-3');
+  await group.getByRole('button', { name: 'Apply' }).click();
+  await group.getByRole('alert').getByText(/whole number/).waitFor({ timeout: 2_000 });
+  assert.equal(await committed(), before);
+  await group.getByRole('combobox', { name: 'Reset offsets' }).selectOption('earliest');
+  await group.getByRole('button', { name: 'Apply' }).click();
+  assert.equal(await committed(), 0, 'the committed offset jumped back to the log start');
+  await assert.doesNotReject(page.getByTestId('event-log').getByText(/--to-earliest/).first().waitFor({ timeout: 2_000 }));
+  const consumedBefore = await count(page, 'consumed');
+  await playUntil(page, 12_000);
+  assert.ok(await count(page, 'consumed') > consumedBefore + before, 'the history was consumed again');
+  await page.getByRole('button', { name: /New group .history. from the earliest offset/ }).click();
+  await page.getByTestId('group-history').waitFor({ timeout: 5_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'replay.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
