@@ -48,6 +48,17 @@ enum Command {
         #[arg(required = true)]
         keys: Vec<String>,
     },
+    /// Run one invocation of a Kafka partition assignor and print the assignment as one JSON object
+    /// (member id -> ["topic-partition", ...]). FILE (or - for stdin) holds {"topics": {"t0": 3},
+    /// "members": [{"member_id": "C0", "group_instance_id": null, "subscription": ["t0"],
+    /// "owned": ["t0-0"], "generation": 1}]}. For cooperative-sticky it prints that one round:
+    /// partitions changing owner are withheld.
+    Assign {
+        /// range, roundrobin, sticky or cooperative-sticky (Kafka's class names work too).
+        #[arg(long)]
+        strategy: String,
+        file: String,
+    },
     /// Run the engine benchmark and print its figures.
     Bench,
     /// List the built-in scenarios with their descriptions.
@@ -73,6 +84,7 @@ pub fn main() -> i32 {
         } => run(&file, seed, until_ms, json),
         Command::Validate { file } => validate(&file),
         Command::Partition { partitions, keys } => partition(partitions, &keys),
+        Command::Assign { strategy, file } => assign(&strategy, &file),
         Command::Bench => {
             print!("{}", crate::bench::run());
             0
@@ -146,6 +158,48 @@ fn validate(file: &str) -> i32 {
             1
         }
     }
+}
+
+fn assign(strategy: &str, file: &str) -> i32 {
+    use crate::engine::assignor::{self, AssignInput, Strategy};
+    let Some(strategy) = Strategy::from_name(strategy) else {
+        eprintln!("error: unknown --strategy \"{strategy}\"; expected range, roundrobin, sticky or cooperative-sticky (or Kafka's class names)");
+        return 2;
+    };
+    let text = if file == "-" {
+        let mut s = String::new();
+        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+            Ok(_) => s,
+            Err(e) => {
+                eprintln!("cannot read stdin: {e}");
+                return 1;
+            }
+        }
+    } else {
+        match std::fs::read_to_string(file) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cannot read {file}: {e}");
+                return 1;
+            }
+        }
+    };
+    let input = match AssignInput::from_json(&text) {
+        Ok(input) => input,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return 1;
+        }
+    };
+    let result = assignor::assign(strategy, &input.topics, &input.members);
+    let out: serde_json::Map<String, serde_json::Value> = result
+        .into_iter()
+        .map(|(member, list)| (member, serde_json::Value::from(list.iter().map(ToString::to_string).collect::<Vec<_>>())))
+        .collect();
+    println!("{}", serde_json::Value::Object(out));
+    0
 }
 
 fn partition(partitions: u32, keys: &[String]) -> i32 {

@@ -159,3 +159,81 @@ fn list_names_every_builtin_with_a_one_line_description() {
         assert!(!description.trim().is_empty(), "{line}");
     }
 }
+
+#[test]
+fn assign_prints_kafkas_range_assignment_as_one_json_object() {
+    let path = temp_file(
+        "assign-range",
+        r#"{ "topics": { "t0": 3, "t1": 3 },
+             "members": [ { "member_id": "C0", "group_instance_id": null, "subscription": ["t0", "t1"], "owned": ["t0-0"], "generation": 1 },
+                          { "member_id": "C1", "subscription": ["t0", "t1"] } ] }"#,
+    );
+    let o = streamlab(&["assign", "--strategy", "range", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"C0\":[\"t0-0\",\"t0-1\",\"t1-0\",\"t1-1\"],\"C1\":[\"t0-2\",\"t1-2\"]}\n");
+    // Kafka's class name works too.
+    let o = streamlab(&["assign", "--strategy", "org.apache.kafka.clients.consumer.RoundRobinAssignor", &path]);
+    assert_eq!(stdout(&o), "{\"C0\":[\"t0-0\",\"t0-2\",\"t1-1\"],\"C1\":[\"t0-1\",\"t1-0\",\"t1-2\"]}\n");
+}
+
+#[test]
+fn assign_cooperative_sticky_withholds_partitions_that_change_owner() {
+    let path = temp_file(
+        "assign-coop",
+        r#"{ "topics": { "orders": 4 },
+             "members": [ { "member_id": "a", "subscription": ["orders"], "owned": ["orders-0", "orders-1", "orders-2", "orders-3"], "generation": 3 },
+                          { "member_id": "b", "subscription": ["orders"] } ] }"#,
+    );
+    let o = streamlab(&["assign", "--strategy", "cooperative-sticky", &path]);
+    assert_eq!(stdout(&o), "{\"a\":[\"orders-0\",\"orders-1\"],\"b\":[]}\n");
+    // The eager sticky assignor hands them over in the same round.
+    let o = streamlab(&["assign", "--strategy", "sticky", &path]);
+    assert_eq!(stdout(&o), "{\"a\":[\"orders-0\",\"orders-1\"],\"b\":[\"orders-2\",\"orders-3\"]}\n");
+}
+
+#[test]
+fn assign_rejects_bad_input_with_the_path_and_the_reason() {
+    let o = streamlab(&["assign", "--strategy", "fastest", "x.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown --strategy \"fastest\"; expected range, roundrobin, sticky or cooperative-sticky"), "{}", stderr(&o));
+
+    let o = streamlab(&["assign", "--strategy", "range", "/nonexistent/streamlab.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("cannot read /nonexistent/streamlab.json"), "{}", stderr(&o));
+
+    let path = temp_file("assign-syntax", "{\"topics\": {");
+    let o = streamlab(&["assign", "--strategy", "range", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("$: invalid JSON at line 1, column"), "{}", stderr(&o));
+
+    let path = temp_file(
+        "assign-bad",
+        r#"{ "topics": { "t": 2, "u": 0 },
+             "members": [ { "member_id": "C0", "subscription": ["t", "v"], "owned": ["t-2", "t", "w-0"], "generation": "one" },
+                          { "member_id": "C0", "subscription": ["t"] },
+                          { "subscription": ["t"], "colour": "red" } ],
+             "extra": 1 }"#,
+    );
+    let o = streamlab(&["assign", "--strategy", "sticky", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    for expected in [
+        "$.extra: unknown field; expected \"topics\" or \"members\"",
+        "$.topics[\"u\"]: expected a partition count from 1 to 1000000, got 0",
+        "$.members[0].subscription[1]: topic \"v\" is not in \"topics\"",
+        "$.members[0].owned[0]: topic \"t\" has 2 partitions, so there is no partition 2",
+        "$.members[0].owned[1]: expected \"topic-partition\" such as \"orders-3\", got \"t\"",
+        "$.members[0].owned[2]: topic \"w\" is not in \"topics\"",
+        "$.members[0].generation: expected an integer from -1 to 2147483647 or null, got \"one\"",
+        "$.members[2].colour: unknown field; expected member_id, group_instance_id, subscription, owned or generation",
+        "$.members[2].member_id: missing required field",
+    ] {
+        assert!(lines.contains(&expected), "missing {expected:?} in:\n{err}");
+    }
+    // The duplicate is only reported for a member that is otherwise valid.
+    let path = temp_file("assign-dup", r#"{ "topics": { "t": 2 }, "members": [ { "member_id": "C0", "subscription": ["t"] }, { "member_id": "C0", "subscription": ["t"] } ] }"#);
+    let o = streamlab(&["assign", "--strategy", "range", &path]);
+    assert_eq!(stderr(&o), "$.members[1].member_id: duplicate member id \"C0\"\n");
+}

@@ -51,7 +51,12 @@ fn cooperative_rebalancing_pauses_only_the_moved_partitions() {
     assert_eq!(c.protocol, "cooperative");
     // Two rounds: the first withholds the 3 partitions that move, the second hands them over.
     assert_eq!(c.rebalances, 2);
-    assert!(c.rebalance_pause_ms * 2 < e.rebalance_pause_ms, "cooperative {} vs eager {} partition-ms", c.rebalance_pause_ms, e.rebalance_pause_ms);
+    // Eager stops all 12 partitions; cooperative only the 3 that move (12 over 3 members, then 4).
+    assert_eq!((e.partition_pauses, c.partition_pauses), (12, 3));
+    // Each moved partition waits for the second round, which needs every member to rejoin (they
+    // learn of it from their next heartbeat), so its own pause is not shorter than an eager one;
+    // the group as a whole loses less.
+    assert!(c.rebalance_pause_ms < e.rebalance_pause_ms, "cooperative {} vs eager {} partition-ms", c.rebalance_pause_ms, e.rebalance_pause_ms);
     assert_eq!(coop.anomalies.duplicates, 0);
     assert_eq!(c.processed_twice, 0, "a cooperative handover commits before it gives a partition up");
 }

@@ -1,5 +1,6 @@
 //! One integration-test binary; each module tests one feature through the public API.
 
+mod assignors;
 mod cli;
 mod determinism;
 mod groups;

@@ -134,6 +134,8 @@ pub struct Group {
     pub paused_since: Vec<Option<SimTime>>,
     pub pause_total_us: SimTime,
     pub pause_max_us: SimTime,
+    /// Times one of its partitions stopped being consumed because of membership.
+    pub partition_pauses: u64,
     /// Records this group processed more than once (a side effect repeated).
     pub processed_twice: u64,
     pub commit_failures: u64,
@@ -229,6 +231,7 @@ impl Sim {
             paused_since: vec![None; n],
             pause_total_us: 0,
             pause_max_us: 0,
+            partition_pauses: 0,
             processed_twice: 0,
             commit_failures: 0,
             poll_timeouts: 0,

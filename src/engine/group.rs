@@ -637,13 +637,17 @@ impl Sim {
                 }
             }
         }
-        group.owner = owner;
+        let before = std::mem::replace(&mut group.owner, owner);
         if !group.stable_once {
             return;
         }
         for pi in 0..n {
             match (group.owner[pi].is_some(), group.paused_since[pi]) {
-                (false, None) => group.paused_since[pi] = Some(now),
+                // A pause starts when a partition loses its owner (not while it waits for its first).
+                (false, None) if before[pi].is_some() => {
+                    group.paused_since[pi] = Some(now);
+                    group.partition_pauses += 1;
+                }
                 (true, Some(s)) => {
                     let d = now - s;
                     group.pause_total_us += d;

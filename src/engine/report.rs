@@ -66,6 +66,9 @@ pub struct GroupReport {
     pub rebalance_pause_ms: u64,
     /// The longest such pause of one partition.
     pub rebalance_pause_max_ms: u64,
+    /// How many such pauses there were (a partition pausing twice counts twice): an eager rebalance
+    /// pauses every partition, a cooperative one only those that move.
+    pub partition_pauses: u64,
     /// Records this group processed more than once (repeated side effects), apart from duplicates in
     /// the log.
     pub processed_twice: u64,
@@ -147,8 +150,8 @@ impl Report {
         s += &format!("partitions under-replicated max {}, offline {} ms\n", self.partitions.under_replicated_max, self.partitions.offline_ms);
         for (name, g) in &self.groups {
             s += &format!(
-                "group      {name}: {} {}, {} generation {}; lag max {}, lag at end {}; rebalances {}, paused {} partition-ms (longest {} ms); processed twice {}, failed commits {}, poll timeouts {}\n",
-                g.protocol, g.assignor, g.state, g.generation, g.lag_max, g.lag_end, g.rebalances, g.rebalance_pause_ms, g.rebalance_pause_max_ms, g.processed_twice, g.commit_failures, g.poll_timeouts
+                "group      {name}: {} {}, {} generation {}; lag max {}, lag at end {}; rebalances {}, {} partition pauses, {} partition-ms in all (longest {} ms); processed twice {}, failed commits {}, poll timeouts {}\n",
+                g.protocol, g.assignor, g.state, g.generation, g.lag_max, g.lag_end, g.rebalances, g.partition_pauses, g.rebalance_pause_ms, g.rebalance_pause_max_ms, g.processed_twice, g.commit_failures, g.poll_timeouts
             );
             if g.out_of_range_resets > 0 {
                 s += &format!(
@@ -179,6 +182,7 @@ fn group_report(sim: &Sim, i: usize) -> GroupReport {
         rebalances: g.rebalances,
         rebalance_pause_ms: pause / 1000,
         rebalance_pause_max_ms: pause_max / 1000,
+        partition_pauses: g.partition_pauses,
         processed_twice: g.processed_twice,
         commit_failures: g.commit_failures,
         poll_timeouts: g.poll_timeouts,
