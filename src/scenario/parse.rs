@@ -812,6 +812,46 @@ impl Reader {
         Some(items)
     }
 
+    /// A list of distinct items, each read by `read` (which reports its own errors). `empty` is the
+    /// message for an empty list where one is not allowed; `twice(item, index of its first)` the one
+    /// for a repeat.
+    #[allow(clippy::too_many_arguments)]
+    fn distinct<T: PartialEq>(
+        &mut self,
+        v: &Value,
+        path: &str,
+        what: &str,
+        max: usize,
+        empty: Option<&str>,
+        mut read: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
+        twice: impl Fn(&T, usize) -> String,
+    ) -> Option<Vec<T>> {
+        let items = self.array(v, path, what, max)?;
+        if items.is_empty() {
+            if let Some(message) = empty {
+                self.error(path, message);
+                return None;
+            }
+        }
+        let mut list: Vec<(T, usize)> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let item_path = index_path(path, i);
+            match read(self, item, &item_path) {
+                Some(x) => match list.iter().find(|(y, _)| *y == x) {
+                    Some((_, first)) => {
+                        let message = twice(&x, *first);
+                        self.error(item_path, message);
+                        ok = false;
+                    }
+                    None => list.push((x, i)),
+                },
+                None => ok = false,
+            }
+        }
+        ok.then(|| list.into_iter().map(|(x, _)| x).collect())
+    }
+
     // -----------------------------------------------------------------------------------------------
     // The scenario, section by section
     // -----------------------------------------------------------------------------------------------
@@ -1534,30 +1574,23 @@ impl Reader {
         );
         let group_id = self.req(&o, "group.id", |r, v, p| r.name(v, p));
         let topics = self.req(&o, "topics", |r, v, p| {
-            let items = r.array(v, p, "topics", MAX_TOTAL_PARTITIONS as usize)?;
-            if items.is_empty() {
-                r.error(p, "a group must subscribe to at least one topic");
-                return None;
-            }
-            let mut names = Vec::new();
-            let mut ok = true;
-            for (i, item) in items.iter().enumerate() {
-                let t_path = index_path(p, i);
-                let Some(t) = r.string(item, &t_path) else {
-                    ok = false;
-                    continue;
-                };
-                if names.contains(&t) {
-                    r.error(t_path, format!("topic {} is listed twice", quote(&t)));
-                    ok = false;
-                } else if refs.topics_complete && !refs.topics.contains_key(&t) {
-                    let known: Vec<&str> = refs.topics.keys().map(String::as_str).collect();
-                    r.error(t_path, unknown_name("topic", "topics", &t, &known));
-                    ok = false;
-                }
-                names.push(t);
-            }
-            ok.then_some(names)
+            r.distinct(
+                v,
+                p,
+                "topics",
+                MAX_TOTAL_PARTITIONS as usize,
+                Some("a group must subscribe to at least one topic"),
+                |r, v, p| {
+                    let t = r.string(v, p)?;
+                    if refs.topics_complete && !refs.topics.contains_key(&t) {
+                        let known: Vec<&str> = refs.topics.keys().map(String::as_str).collect();
+                        r.error(p, unknown_name("topic", "topics", &t, &known));
+                        return None;
+                    }
+                    Some(t)
+                },
+                |t, _| format!("topic {} is listed twice", quote(t)),
+            )
         });
         let members = self.opt(&o, "members", 1, |r, v, p| r.u32_in(v, p, 0, MAX_MEMBERS));
         let processing_ms = self.val(
@@ -1623,33 +1656,24 @@ impl Reader {
             r.float(v, p, FRange::closed(0.0, 1.0))
         });
         let poison_keys = self.val(&o, "poison_keys", Vec::new(), |r, v, p| {
-            let items = r.array(v, p, "poison keys", MAX_POISON_KEYS)?;
-            let mut keys: Vec<String> = Vec::new();
-            let mut ok = true;
-            for (i, item) in items.iter().enumerate() {
-                let k_path = index_path(p, i);
-                let Some(k) = r.string(item, &k_path) else {
-                    ok = false;
-                    continue;
-                };
-                let valid = k == "hot"
-                    || k
-                        .strip_prefix("key-")
-                        .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n < MAX_KEYS));
-                if !valid {
-                    r.error(
-                        &k_path,
-                        format!("unknown key {}: producers name their keys \"key-0\", \"key-1\", … (and \"hot\" for the hot key)", quote(&k)),
-                    );
-                    ok = false;
-                } else if keys.contains(&k) {
-                    r.error(&k_path, format!("key {} is listed twice", quote(&k)));
-                    ok = false;
-                } else {
-                    keys.push(k);
-                }
-            }
-            ok.then_some(keys)
+            r.distinct(
+                v,
+                p,
+                "poison keys",
+                MAX_POISON_KEYS,
+                None,
+                |r, v, p| {
+                    let k = r.string(v, p)?;
+                    let valid = k == "hot"
+                        || k.strip_prefix("key-").is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n < MAX_KEYS));
+                    if !valid {
+                        r.error(p, format!("unknown key {}: producers name their keys \"key-0\", \"key-1\", … (and \"hot\" for the hot key)", quote(&k)));
+                        return None;
+                    }
+                    Some(k)
+                },
+                |k, _| format!("key {} is listed twice", quote(k)),
+            )
         });
         let policy = self.val(&o, "policy", d.policy.clone(), |r, v, p| {
             r.choice(
@@ -1704,25 +1728,9 @@ impl Reader {
         if !v.is_array() {
             return one(self, v, path).map(|a| vec![a]);
         }
-        let items = self.array(v, path, "assignors", 16)?;
-        if items.is_empty() {
-            self.error(path, "list at least one assignor");
-            return None;
-        }
-        let mut list = Vec::new();
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            let a_path = index_path(path, i);
-            match one(self, item, &a_path) {
-                Some(a) if list.contains(&a) => {
-                    self.error(a_path, format!("assignor {} is listed twice", quote(a.name())));
-                    ok = false;
-                }
-                Some(a) => list.push(a),
-                None => ok = false,
-            }
-        }
-        ok.then_some(list)
+        self.distinct(v, path, "assignors", 16, Some("list at least one assignor"), one, |a, _| {
+            format!("assignor {} is listed twice", quote(a.name()))
+        })
     }
 
     /// `group.instance.id`: a prefix (member i gets "{prefix}-{i}") or one id per member.
@@ -1734,25 +1742,16 @@ impl Reader {
             self.wrong_type(path, "a string (a prefix: member i gets \"{prefix}-{i}\") or an array of ids, one per member", v);
             return None;
         }
-        let items = self.array(v, path, "instance ids", MAX_MEMBERS as usize)?;
-        let mut ids: Vec<String> = Vec::new();
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            let id_path = index_path(path, i);
-            match self.name(item, &id_path) {
-                Some(id) if ids.contains(&id) => {
-                    let first = ids.iter().position(|x| *x == id).unwrap_or(0);
-                    self.error(
-                        id_path,
-                        format!("group.instance.id {} is already member {first}'s: static members need distinct ids", quote(&id)),
-                    );
-                    ok = false;
-                }
-                Some(id) => ids.push(id),
-                None => ok = false,
-            }
-        }
-        ok.then_some(InstanceIds::List(ids))
+        self.distinct(
+            v,
+            path,
+            "instance ids",
+            MAX_MEMBERS as usize,
+            None,
+            |r, v, p| r.name(v, p),
+            |id, first| format!("group.instance.id {} is already member {first}'s: static members need distinct ids", quote(id)),
+        )
+        .map(InstanceIds::List)
     }
 
     fn consumer_config(&mut self, v: &Value, path: &str) -> ConsumerConfig {

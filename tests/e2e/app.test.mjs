@@ -58,8 +58,19 @@ test('every control has an accessible name', { timeout: 60_000 }, async () => {
     page.getByRole('combobox', { name: 'Speed' }),
   ];
   for (const control of named) assert.equal(await control.count(), 1, `${control}`);
-  // Nothing interactive without a name: each control is one of those above.
-  assert.equal(await page.locator('button, select, input, textarea, a[href]').count(), named.length);
+  // Nothing interactive without a name, in every panel: an aria-label, a <label> (for= or wrapping),
+  // or (for a button) its text.
+  const unnamed = await page.locator('button, select, input, textarea, a[href]').evaluateAll((els) => els
+    .filter((el) => {
+      const label = el.getAttribute('aria-label')
+        || (el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent)
+        || el.closest('label')?.textContent
+        || (el.tagName === 'BUTTON' || el.tagName === 'A' ? el.textContent : '');
+      return !label || !label.trim();
+    })
+    .map((el) => el.outerHTML.slice(0, 120)));
+  assert.deepEqual(unnamed, []);
+  assert.ok(await page.locator('button, select, input').count() > 20, 'the panels offer their controls');
   await page.close();
 });
 
