@@ -258,7 +258,7 @@ impl Sim {
         self.groups[gi].coordinator = self.coordinator_of(g);
         if self.now > 0 {
             let id = &self.groups[gi].id;
-            self.log.push(self.now, "action", format!("Consumer group {id} starts with {} members.", spec.members));
+            self.log.push(self.now, "action", format!("Consumer group {id} starts with {} member{}.", spec.members, if spec.members == 1 { "" } else { "s" }));
         }
         for _ in 0..spec.members {
             let m = self.new_member(g);

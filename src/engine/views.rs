@@ -127,6 +127,8 @@ pub struct MemberView {
     pub member_id: String,
     pub instance_id: Option<String>,
     pub alive: bool,
+    /// `slow_consumer` multiplied its processing time (factor above 1).
+    pub slowed: bool,
     pub generation: i32,
     /// Partitions it holds, as `topic-partition`.
     pub partitions: Vec<String>,
@@ -166,6 +168,7 @@ impl Sim {
                 member_id: g.roster.iter().find(|e| e.slot == m.idx && e.incarnation == m.incarnation).map(|e| e.member_id.clone()).unwrap_or_default(),
                 instance_id: m.instance_id.clone(),
                 alive: m.alive,
+                slowed: m.slow_factor > 1.0,
                 generation: m.generation,
                 partitions: m.owned.iter().map(|&pi| format!("{}-{}", g.part_names[pi as usize].0, g.part_names[pi as usize].1)).collect(),
             })

@@ -196,7 +196,8 @@ fn TopicTable(props: &TopicProps) -> Html {
                     <th scope="col">{ "Replicas" }</th><th scope="col">{ "ISR" }</th>
                     <th scope="col" title="High watermark: consumers read below it">{ "HW" }</th>
                     <th scope="col" title="Log end offset of the leader">{ "LEO" }</th>
-                    <th scope="col">{ "Status" }</th><th scope="col"><span class="sr-only">{ "Actions" }</span></th>
+                    <th scope="col" title="✓ in sync · ⚠ URP: under-replicated (ISR smaller than the replicas) · ⚠ < min ISR: acks=all writes fail · ✕ leader down · ✕ offline: no leader">{ "Status" }</th>
+                    <th scope="col"><span class="sr-only">{ "Actions" }</span></th>
                 </tr></thead>
                 <tbody>
                     { for t.partitions.iter().take(shown).map(|p| partition_row(&t.name, p, &props.apply)) }
@@ -215,9 +216,9 @@ fn partition_row(topic: &str, p: &PartitionHealth, apply: &Callback<Action>) -> 
     let list = |v: &[u32]| v.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",");
     let (status, tone) = match (p.leader, p.under_replicated, p.under_min_isr) {
         (None, _, _) => ("✕ offline", "danger"),
-        (Some(_), _, _) if !p.leader_up => ("✕ leader down, not yet noticed", "danger"),
-        (_, _, true) => ("⚠ below min ISR", "warn"),
-        (_, true, _) => ("⚠ under-replicated", "warn"),
+        (Some(_), _, _) if !p.leader_up => ("✕ leader down", "danger"),
+        (_, _, true) => ("⚠ < min ISR", "warn"),
+        (_, true, _) => ("⚠ URP", "warn"),
         _ => ("✓ in sync", "ok"),
     };
     let crash = {
@@ -233,7 +234,7 @@ fn partition_row(topic: &str, p: &PartitionHealth, apply: &Callback<Action>) -> 
             <td data-testid="isr">{ list(&p.isr) }</td>
             <td class="num">{ p.high_watermark }</td>
             <td class="num">{ p.log_end_offset }</td>
-            <td class={tone}>{ status }</td>
+            <td class={tone} title={(!p.leader_up && p.leader.is_some()).then_some("The leader's broker is down and the controller has not noticed yet (broker.session.timeout.ms): no reads or writes until it elects a new leader")}>{ status }</td>
             <td>
                 <button class="small" onclick={crash} disabled={p.leader.is_none()}
                     aria-label={format!("Crash the leader of {topic}-{}", p.partition)} title="Crash the broker that leads this partition">{ "✕ leader" }</button>

@@ -102,6 +102,8 @@ fn GroupCard(props: &GroupProps) -> Html {
         }
     };
     let lag: u64 = v.partitions.iter().map(|p| p.lag).sum();
+    // The instance id column only when the group has static members.
+    let statics = v.members.iter().any(|m| m.instance_id.is_some());
     html! {
         <article class="group" data-testid={format!("group-{gid}")} aria-label={format!("Consumer group {gid}")}>
             <header>
@@ -133,7 +135,8 @@ fn GroupCard(props: &GroupProps) -> Html {
             <table class="grid members">
                 <caption class="sr-only">{ format!("Members of {gid}") }</caption>
                 <thead><tr>
-                    <th scope="col">{ "Member" }</th><th scope="col">{ "group.instance.id" }</th>
+                    <th scope="col">{ "Member" }</th>
+                    if statics { <th scope="col">{ "group.instance.id" }</th> }
                     <th scope="col">{ "Status" }</th><th scope="col">{ "Partitions" }</th>
                     <th scope="col"><span class="sr-only">{ "Actions" }</span></th>
                 </tr></thead>
@@ -143,17 +146,21 @@ fn GroupCard(props: &GroupProps) -> Html {
                         html! {
                             <tr data-testid={format!("member-{gid}-{member}")}>
                                 <th scope="row">{ format!("consumer {member}") }</th>
-                                <td>{ m.instance_id.clone().unwrap_or_else(|| "—".into()) }</td>
-                                <td class={if m.alive { "ok" } else { "danger" }}>{ if m.alive { "✓ running" } else { "✕ stopped" } }</td>
+                                if statics { <td>{ m.instance_id.clone().unwrap_or_else(|| "— (dynamic)".into()) }</td> }
+                                <td class={if !m.alive { "danger" } else if m.slowed { "warn" } else { "ok" }}>
+                                    { if !m.alive { "✕ stopped" } else if m.slowed { "⚠ slowed ×10" } else { "✓ running" } }</td>
                                 <td class="mono">{ if m.partitions.is_empty() { "—".to_string() } else { m.partitions.join(", ") } }</td>
                                 <td><div class="actions">
                                     if m.alive {
                                         <button class="small danger" onclick={on(Action::CrashConsumer { group: gid.clone(), member })}
                                             aria-label={format!("Crash consumer {member} of {gid}")}>{ "Crash" }</button>
-                                        <button class="small" onclick={on(Action::SlowConsumer { group: gid.clone(), member, factor: 10.0 })}
-                                            aria-label={format!("Slow consumer {member} of {gid} ten times")}>{ "Slow ×10" }</button>
-                                        <button class="small" onclick={on(Action::SlowConsumer { group: gid.clone(), member, factor: 1.0 })}
-                                            aria-label={format!("Normal speed for consumer {member} of {gid}")}>{ "Normal" }</button>
+                                        if m.slowed {
+                                            <button class="small" onclick={on(Action::SlowConsumer { group: gid.clone(), member, factor: 1.0 })}
+                                                aria-label={format!("Normal speed for consumer {member} of {gid}")}>{ "Speed up" }</button>
+                                        } else {
+                                            <button class="small" onclick={on(Action::SlowConsumer { group: gid.clone(), member, factor: 10.0 })}
+                                                aria-label={format!("Slow consumer {member} of {gid} ten times")}>{ "Slow ×10" }</button>
+                                        }
                                         <button class="small" onclick={on(Action::RemoveConsumer { group: gid.clone(), member })}
                                             aria-label={format!("Remove consumer {member} of {gid}")}>{ "Remove" }</button>
                                     } else {
@@ -180,7 +187,7 @@ fn GroupCard(props: &GroupProps) -> Html {
                         { for v.partitions.iter().map(|p| html! {
                             <tr data-testid={format!("gp-{gid}-{}-{}", p.topic, p.partition)}>
                                 <th scope="row">{ format!("{}-{}", p.topic, p.partition) }</th>
-                                <td>{ match p.owner { Some(o) => format!("consumer {o}"), None => "⏸ none".into() } }
+                                <td>{ match p.owner { Some(o) => format!("consumer {o}"), None => "none (paused)".into() } }
                                     if p.stopped { <span class="danger">{ " ✕ stopped" }</span> }</td>
                                 <td class="num">{ p.position.map(|x| x.to_string()).unwrap_or_else(|| "—".into()) }</td>
                                 <td class="num" data-testid="committed">{ p.committed.map(|x| x.to_string()).unwrap_or_else(|| "—".into()) }</td>

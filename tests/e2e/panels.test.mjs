@@ -35,7 +35,7 @@ test('crashing a leader moves leadership and shrinks the ISR', { timeout: 90_000
   await page.getByRole('button', { name: 'Crash the leader of orders-0' }).click();
   await assert.doesNotReject(page.getByTestId(`broker-${oldLeader}-status`).getByText('✕ down').waitFor({ timeout: 5_000 }));
   // Until the controller notices, the dead broker is still the leader, and the page says so.
-  await row.getByText('leader down, not yet noticed').waitFor({ timeout: 2_000 });
+  await row.getByText('✕ leader down').waitFor({ timeout: 2_000 });
   // Let the controller notice (broker.session.timeout.ms) and elect a new leader.
   await playUntil(page, (await simTimeMs(page)) + 15_000);
   const after = await row.getByTestId('leader').innerText();
