@@ -298,3 +298,30 @@ fn retention_overtaking_a_consumer_triggers_auto_offset_reset() {
     let r = run(&behind_retention(OffsetReset::None));
     assert_eq!((r.consumed.delivered, billing(&r).stopped_partitions), (0, 1), "no committed offset, no start");
 }
+
+#[test]
+fn the_coordinator_moves_when_its_broker_dies_and_the_group_carries_on() {
+    use streamlab::engine::Sim;
+    let mut s = base("coordinator-failover");
+    s.duration_ms = 40_000;
+    let mut sim = Sim::new(&s);
+    sim.run_until(10_000_000);
+    let before = sim.group_view("billing").unwrap();
+    let old = before.coordinator.expect("a coordinator");
+    sim.apply(Action::CrashBroker { broker: BrokerRef::Id(old) });
+    sim.run_until(25_000_000);
+    let during = sim.group_view("billing").unwrap();
+    let new = during.coordinator.expect("another broker took over");
+    assert_ne!(new, old);
+    let committed_at_25s: u64 = during.partitions.iter().filter_map(|p| p.committed).sum();
+    sim.run();
+    let after = sim.group_view("billing").unwrap();
+    let r = sim.group_report("billing").unwrap();
+    eprintln!("{before:?}\n{after:?}\n{r:?}");
+    assert_eq!(after.state, "Stable");
+    // Commits keep flowing to the new coordinator and the group keeps up.
+    let committed_at_end: u64 = after.partitions.iter().filter_map(|p| p.committed).sum();
+    assert!(committed_at_end > committed_at_25s + 3_000, "{committed_at_25s} → {committed_at_end}");
+    assert!(r.lag_end < 100, "{r:?}");
+    assert_eq!(sim.check().lost_acked, 0);
+}
