@@ -199,6 +199,14 @@ pub struct Summary {
     pub offline: u32,
 }
 
+/// An action applied to a running simulation: when (simulated time, and after how many events) and what.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppliedAction {
+    pub t_us: SimTime,
+    pub after_events: u64,
+    pub action: Action,
+}
+
 /// The simulated system.
 pub struct Sim {
     pub(crate) scenario: Scenario,
@@ -223,8 +231,8 @@ pub struct Sim {
     pub(crate) next_id: u64,
     /// Brokers crashed and not yet restarted, most recent last (`"broker": "crashed"`).
     pub(crate) crashed: Vec<u32>,
-    /// Actions applied interactively, with their simulated time (for sharing a run).
-    pub(crate) applied: Vec<(SimTime, Action)>,
+    /// Actions applied interactively, with when they were applied (for sharing and rewinding a run).
+    pub(crate) applied: Vec<AppliedAction>,
     /// Emptied fetch-response vectors, reused by the next read.
     pub(crate) batch_vecs: Vec<Vec<Rc<Batch>>>,
 }
@@ -345,14 +353,44 @@ impl Sim {
 
     /// Apply an action now (a user's click). Recorded with its time so a run can be shared.
     pub fn apply(&mut self, action: Action) {
-        self.applied.push((self.now, action.clone()));
+        self.applied.push(AppliedAction { t_us: self.now, after_events: self.events, action: action.clone() });
         self.hash.fold(0xac710 ^ self.now);
         self.apply_action(&action);
     }
 
     /// The interactive actions applied so far, with their simulated time.
-    pub fn applied_actions(&self) -> &[(SimTime, Action)] {
+    pub fn applied_actions(&self) -> &[AppliedAction] {
         &self.applied
+    }
+
+    /// The same run as it was at `t_us` (at most now): a fresh `Sim` of the same scenario replays the
+    /// actions applied up to then, each after exactly as many events as the first time, so the copy
+    /// is identical to the original at that moment, trace hash included. Stepping backwards in time
+    /// is this: determinism makes re-simulating exact. Actions applied after `t_us` are not replayed;
+    /// the second value counts them.
+    pub fn rewound(&self, t_us: SimTime) -> (Sim, usize) {
+        let t = t_us.min(self.now);
+        let mut sim = Sim::new(&self.scenario);
+        let mut dropped = 0;
+        for a in &self.applied {
+            if a.t_us > t {
+                dropped += 1;
+                continue;
+            }
+            while sim.events < a.after_events && sim.step() {}
+            if sim.now < a.t_us {
+                sim.run_until(a.t_us);
+            }
+            sim.apply(a.action.clone());
+        }
+        if t == self.now {
+            // Exactly where the original stands, even if it stopped between events of one instant.
+            while sim.events < self.events && sim.step() {}
+        }
+        if sim.now < t {
+            sim.run_until(t);
+        }
+        (sim, dropped)
     }
 
     fn dispatch(&mut self, ev: Event) {

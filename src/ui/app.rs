@@ -84,6 +84,18 @@ fn TopBar() -> Html {
         let sim = sim.clone();
         Callback::from(move |_: MouseEvent| sim.reset())
     };
+    let on_back = {
+        let sim = sim.clone();
+        Callback::from(move |_: MouseEvent| sim.step_back())
+    };
+    let on_seek = {
+        let sim = sim.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(ms) = e.target_unchecked_into::<HtmlInputElement>().value().parse::<u64>() {
+                sim.seek(ms * 1_000);
+            }
+        })
+    };
     let on_speed = {
         let sim = sim.clone();
         Callback::from(move |e: Event| {
@@ -123,11 +135,17 @@ fn TopBar() -> Html {
                     aria-pressed={if sim.playing { "true" } else { "false" }}>
                     { if sim.playing { "Pause" } else { "Play" } }
                 </button>
+                <button onclick={on_back} disabled={!has_sim || sim.summary.now_us == 0}
+                    title="Go back 100 ms of simulated time (←): the run is re-simulated up to there, exactly">{ "Back" }</button>
                 <button onclick={on_step} disabled={!has_sim || sim.finished()}
-                    title="Advance 100 ms of simulated time">{ "Step" }</button>
+                    title="Advance 100 ms of simulated time (→)">{ "Step" }</button>
                 <button onclick={on_reset} disabled={!has_sim}
                     title="Back to t = 0 with the same seed">{ "Reset" }</button>
             </span>
+            <label class="field" for="timeline">{ "Time" }</label>
+            <input id="timeline" type="range" min="0" max={(sim.summary.end_us / 1_000).to_string()} step="100"
+                value={(sim.summary.now_us / 1_000).to_string()} onchange={on_seek} disabled={!has_sim}
+                aria-valuetext={format_sim_time(sim.summary.now_us)} />
             <label class="field" for="speed">{ "Speed" }</label>
             <select id="speed" onchange={on_speed}>
                 { for Speed::ALL.iter().map(|s| html! {
@@ -243,6 +261,9 @@ fn Figures() -> Html {
                     title="Hash of every event so far: equal hashes mean identical runs" />
             </dl>
             <p class="status" role="status" data-testid="status">{ status }</p>
+            if let Some(notice) = &sim.notice {
+                <p class="status warn" data-testid="notice">{ notice.clone() }</p>
+            }
         </section>
     }
 }

@@ -236,7 +236,7 @@ fn partition_row(topic: &str, p: &PartitionHealth, apply: &Callback<Action>) -> 
             <td class="num">{ p.log_end_offset }</td>
             <td class={tone} title={(!p.leader_up && p.leader.is_some()).then_some("The leader's broker is down and the controller has not noticed yet (broker.session.timeout.ms): no reads or writes until it elects a new leader")}>{ status }</td>
             <td>
-                <button class="small" onclick={crash} disabled={p.leader.is_none()}
+                <button class="small" onclick={crash} disabled={p.leader.is_none() || !p.leader_up}
                     aria-label={format!("Crash the leader of {topic}-{}", p.partition)} title="Crash the broker that leads this partition">{ "✕ leader" }</button>
             </td>
         </tr>

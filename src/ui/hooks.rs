@@ -39,6 +39,12 @@ impl SimHandle {
     pub fn step(&self) {
         self.store.dispatch(Action::Step);
     }
+    pub fn step_back(&self) {
+        self.store.dispatch(Action::StepBack);
+    }
+    pub fn seek(&self, t_us: u64) {
+        self.store.dispatch(Action::Seek(t_us));
+    }
     pub fn reset(&self) {
         self.store.dispatch(Action::Reset);
     }
@@ -76,7 +82,7 @@ pub fn use_frames(playing: bool, dispatcher: UseReducerDispatcher<Store>) {
     });
 }
 
-/// Keyboard shortcuts on the whole page: space plays or pauses, → steps. Keys typed into a form field
+/// Keyboard shortcuts on the whole page: space plays or pauses, → steps, ← steps back. Keys typed into a form field
 /// are left alone. The listener is removed on unmount (dropping a gloo `EventListener` removes it).
 #[hook]
 pub fn use_shortcuts(sim: SimHandle) {
@@ -84,26 +90,31 @@ pub fn use_shortcuts(sim: SimHandle) {
     use_effect_with(sim, move |sim| {
         let sim = sim.clone();
         let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-            gloo::events::EventListener::new(&doc, "keydown", move |e| {
+            // Not passive: the shortcuts prevent the page from scrolling on space and arrows.
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            gloo::events::EventListener::new_with_options(&doc, "keydown", options, move |e| {
                 let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                 if e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }
-                let typing = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
-                if typing {
+                let tag = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name());
+                // Form fields keep their keys; a focused button keeps space (it presses the button).
+                if matches!(tag.as_deref(), Some("INPUT" | "SELECT" | "TEXTAREA")) {
                     return;
                 }
+                let on_button = matches!(tag.as_deref(), Some("BUTTON" | "SUMMARY" | "A"));
                 match e.key().as_str() {
-                    " " => {
+                    " " if !on_button => {
                         e.prevent_default();
                         if sim.playing { sim.pause() } else { sim.play() }
                     }
                     "ArrowRight" => {
                         e.prevent_default();
                         sim.step();
+                    }
+                    "ArrowLeft" => {
+                        e.prevent_default();
+                        sim.step_back();
                     }
                     _ => {}
                 }

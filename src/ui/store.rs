@@ -82,6 +82,10 @@ pub enum Action {
     Pause,
     /// Pause and advance `STEP_US` of simulated time.
     Step,
+    /// Pause and go back `STEP_US` of simulated time (the run is re-simulated up to there).
+    StepBack,
+    /// Pause and move to this simulated time (µs), forwards or backwards.
+    Seek(u64),
     SetSpeed(Speed),
     /// Restart the loaded scenario with the current seed, paused at t = 0.
     Reset,
@@ -109,6 +113,8 @@ pub struct Store {
     last_wall_ms: Option<f64>,
     /// Actions applied from the page so far (they change views without moving time).
     pub applied: u64,
+    /// A note about the last rewind ("1 later action was undone").
+    pub notice: Option<String>,
 }
 
 impl PartialEq for Store {
@@ -120,6 +126,7 @@ impl PartialEq for Store {
             && self.playing == other.playing
             && self.speed == other.speed
             && self.applied == other.applied
+            && self.notice == other.notice
             && match (&self.sim, &other.sim) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -148,6 +155,7 @@ impl Store {
             speed: Speed::X1,
             last_wall_ms: None,
             applied: 0,
+            notice: None,
         };
         if BUILTIN.is_empty() {
             empty
@@ -209,6 +217,7 @@ impl Store {
 
     /// A fresh `Sim` of the loaded scenario with the current seed, paused at t = 0.
     fn restart(mut self) -> Store {
+        self.notice = None;
         self.playing = false;
         self.last_wall_ms = None;
         if let Some(scenario) = &self.scenario {
@@ -231,6 +240,28 @@ impl Store {
             self.last_wall_ms = None;
         }
         self
+    }
+
+    /// Pause at simulated time `t_us`: run forwards, or rewind (re-simulate the run with the user's
+    /// actions up to then; determinism makes it the same run). Actions after `t_us` are dropped, and
+    /// the notice says how many.
+    fn go_to(mut self, t_us: u64) -> Store {
+        self.playing = false;
+        self.last_wall_ms = None;
+        let Some(sim) = self.sim.clone() else { return self };
+        let now = sim.borrow().now_us();
+        let t_us = t_us.min(self.summary.end_us);
+        if t_us >= now {
+            sim.borrow_mut().run_until(t_us);
+            self.notice = None;
+        } else {
+            let (rewound, dropped) = sim.borrow().rewound(t_us);
+            self.sim = Some(Rc::new(RefCell::new(rewound)));
+            self.notice = (dropped > 0).then(|| {
+                format!("Went back in time: {dropped} later action{} undone.", if dropped == 1 { " was" } else { "s were" })
+            });
+        }
+        self.refresh_forced()
     }
 
     /// `refresh`, and count the change so `PartialEq` sees a new store (an action may change views
@@ -316,6 +347,11 @@ impl Reducible for Store {
                 }
                 Store { playing: false, last_wall_ms: None, ..store }.refresh()
             }
+            Action::StepBack => {
+                let now = store.summary.now_us;
+                store.go_to(now.saturating_sub(STEP_US))
+            }
+            Action::Seek(t_us) => store.go_to(t_us),
             Action::SetSpeed(speed) => Store { speed, ..store },
             Action::Apply(action) => {
                 let Some(sim) = store.sim.clone() else { return self };

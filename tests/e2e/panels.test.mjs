@@ -98,3 +98,42 @@ test('resetting offsets to earliest replays the partition from the start', { tim
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('stepping back and seeking re-simulate the same run exactly', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  const hash = () => page.getByTestId('trace-hash').innerText();
+  const step = page.getByRole('button', { name: 'Step', exact: true });
+  await step.click();
+  await step.click();
+  const atTwo = await hash();
+  await step.click();
+  assert.equal(await simTimeMs(page), 300);
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  assert.equal(await simTimeMs(page), 200);
+  assert.equal(await hash(), atTwo, 'back at 200 ms, the run is the one that stood there');
+  // The keyboard: ← goes back, → steps.
+  await page.locator('body').press('ArrowLeft');
+  assert.equal(await simTimeMs(page), 100);
+  await page.locator('body').press('ArrowRight');
+  assert.equal(await simTimeMs(page), 200);
+  assert.equal(await hash(), atTwo);
+  // The timeline slider seeks forwards and backwards.
+  const seek = async (ms) => page.getByRole('slider', { name: 'Time' }).evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, ms);
+  await seek(6000);
+  assert.equal(await simTimeMs(page), 6000);
+  await page.getByRole('button', { name: 'Crash broker 0' }).click();
+  await page.getByTestId('broker-0-status').getByText('✕ down').waitFor({ timeout: 2_000 });
+  const crashedAt6 = await hash();
+  await seek(8000);
+  await seek(6000);
+  assert.equal(await hash(), crashedAt6, 'the crash at 6 s is replayed when going back to 6 s');
+  await seek(3000);
+  await page.getByTestId('broker-0-status').getByText('✓ up').waitFor({ timeout: 2_000 });
+  assert.match(await page.getByTestId('notice').innerText(), /1 later action was undone/);
+  await page.screenshot({ path: join(ARTIFACTS, 'rewound.png') });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
