@@ -200,7 +200,7 @@ pub struct Summary {
 }
 
 /// An action applied to a running simulation: when (simulated time, and after how many events) and what.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AppliedAction {
     pub t_us: SimTime,
     pub after_events: u64,

@@ -15,6 +15,11 @@ use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
 #[component]
 pub fn App() -> Html {
     let store = use_reducer(Store::new);
+    // `#debug-panic` in the address panics on purpose, to show (and test) the error panel.
+    let debug_panic = web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#debug-panic");
+    if debug_panic {
+        panic!("deliberate panic (#debug-panic in the address) to show the error panel");
+    }
     use_frames(store.playing, store.dispatcher());
     html! {
         <ContextProvider<SimContext> context={store}>

@@ -12,9 +12,58 @@ mod groups;
 mod hooks;
 mod store;
 
-/// Mount the app on `<body>`; panics are reported on the browser console.
+use std::cell::RefCell;
+
+thread_local! {
+    /// What the error panel shows after a panic: scenario, seed and the actions so far, kept current
+    /// by the store.
+    static SESSION: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Keep the text the error panel would show if the app panicked now.
+pub(crate) fn remember_session(text: String) {
+    SESSION.with(|s| *s.borrow_mut() = text);
+}
+
+/// Mount the app on `<body>`. A panic is reported on the browser console and, so that no user meets
+/// a dead page, in an error panel with the seed and the actions so far, ready to copy.
 pub fn start() {
-    console_error_panic_hook::set_once();
-    yew::set_custom_panic_hook(Box::new(console_error_panic_hook::hook));
+    let hook = |info: &std::panic::PanicHookInfo<'_>| {
+        console_error_panic_hook::hook(info);
+        show_error_panel(&info.to_string());
+    };
+    std::panic::set_hook(Box::new(hook));
+    yew::set_custom_panic_hook(Box::new(hook));
     yew::Renderer::<app::App>::new().render();
+}
+
+/// Built with DOM calls and text nodes only (no HTML parsing), as the app may be in any state.
+fn show_error_panel(message: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(body) = doc.body() else { return };
+    let session = SESSION.with(|s| s.borrow().clone());
+    let make = |tag: &str, text: &str| {
+        let el = doc.create_element(tag).ok()?;
+        el.set_text_content(Some(text));
+        Some(el)
+    };
+    let Some(panel) = doc.create_element("section").ok() else { return };
+    let _ = panel.set_attribute("class", "panel errors crash");
+    let _ = panel.set_attribute("role", "alert");
+    let _ = panel.set_attribute("data-testid", "crash");
+    let parts = [
+        make("h2", "Streamlab hit a bug and stopped"),
+        make("p", "To report it, or to try again, copy the lines below: they name the scenario, the seed and every action you took, which reproduce the run. Reload the page to start again."),
+        make("pre", message),
+        make("textarea", &session),
+    ];
+    for part in parts.into_iter().flatten() {
+        if part.tag_name() == "TEXTAREA" {
+            let _ = part.set_attribute("readonly", "");
+            let _ = part.set_attribute("aria-label", "The run so far, to copy");
+            let _ = part.set_attribute("rows", "6");
+        }
+        let _ = panel.append_child(&part);
+    }
+    let _ = body.prepend_with_node_1(&panel);
 }

@@ -157,11 +157,9 @@ impl Store {
             applied: 0,
             notice: None,
         };
-        if BUILTIN.is_empty() {
-            empty
-        } else {
-            empty.select(0)
-        }
+        let store = if BUILTIN.is_empty() { empty } else { empty.select(0) };
+        super::remember_session(store.session_text());
+        store
     }
 
     /// (stem, display name) of every built-in scenario, in file order.
@@ -321,6 +319,31 @@ impl Reducible for Store {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let frame = matches!(action, Action::Frame { .. });
+        let next = self.reduce_inner(action);
+        if !frame {
+            super::remember_session(next.session_text());
+        }
+        next
+    }
+}
+
+impl Store {
+    /// What the error panel offers to copy: scenario, seed, time and the actions so far.
+    pub fn session_text(&self) -> String {
+        let name = self.scenario.as_ref().map(|s| s.name.as_str()).unwrap_or("(none)");
+        let actions = self
+            .view(|s| serde_json::to_string(s.applied_actions()).unwrap_or_default())
+            .unwrap_or_else(|| "[]".into());
+        format!(
+            "scenario: {name}\nseed: {}\nsimulated time: {} µs\ntrace hash: {}\nactions: {actions}",
+            self.seed,
+            self.summary.now_us,
+            format_hash(self.summary.trace_hash)
+        )
+    }
+
+    fn reduce_inner(self: Rc<Self>, action: Action) -> Rc<Self> {
         let store = Store::clone(&self);
         let next = match action {
             Action::SelectScenario(index) => store.select(index),

@@ -136,3 +136,20 @@ test('a run in the browser ends with the same trace hash as the native CLI', { t
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a panic shows an error panel with the run so far instead of a dead page', { timeout: 60_000 }, async () => {
+  const page = await app.context.newPage();
+  const consoleErrors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  await page.goto(app.url + '#debug-panic');
+  const panel = page.getByTestId('crash');
+  await panel.waitFor({ timeout: 15_000 });
+  assert.match(await panel.innerText(), /hit a bug and stopped/i);
+  assert.match(await panel.innerText(), /deliberate panic/);
+  const session = await panel.getByRole('textbox', { name: 'The run so far, to copy' }).inputValue();
+  assert.match(session, /seed: \d+/);
+  assert.match(session, /actions: \[/);
+  assert.ok(consoleErrors.some((e) => e.includes('deliberate panic')), 'the panic is on the console too');
+  await page.screenshot({ path: join(ARTIFACTS, 'panic.png') });
+  await page.close();
+});
