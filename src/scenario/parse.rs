@@ -1580,15 +1580,7 @@ impl Reader {
                 "topics",
                 MAX_TOTAL_PARTITIONS as usize,
                 Some("a group must subscribe to at least one topic"),
-                |r, v, p| {
-                    let t = r.string(v, p)?;
-                    if refs.topics_complete && !refs.topics.contains_key(&t) {
-                        let known: Vec<&str> = refs.topics.keys().map(String::as_str).collect();
-                        r.error(p, unknown_name("topic", "topics", &t, &known));
-                        return None;
-                    }
-                    Some(t)
-                },
+                |r, v, p| r.topic_ref(v, p, refs),
                 |t, _| format!("topic {} is listed twice", quote(t)),
             )
         });
