@@ -958,3 +958,17 @@ fn typed_reset_values_become_resets_or_explanations() {
     assert_eq!(ResetTo::from_option("datetime", "soon"), Err("the time must be a whole number ≥ 0, not “soon”".into()));
     assert!(ResetTo::from_option("back", "").unwrap_err().starts_with("unknown reset option “back”"));
 }
+
+#[test]
+fn the_saved_workspace_round_trips_and_bad_ones_say_why() {
+    use streamlab::scenario::workspace::Workspace;
+    let edits = [("quickstart".to_string(), "{\"name\": \"half-typed".to_string())].into_iter().collect();
+    let w = Workspace { version: 1, builtin: Some("quickstart".into()), seed: 9, edits };
+    assert_eq!(Workspace::from_json(&w.to_json()), Ok(w));
+    assert!(Workspace::from_json("{\"version\": 1").unwrap_err().starts_with("the saved workspace is not readable"));
+    assert_eq!(
+        Workspace::from_json(r#"{"version": 7, "builtin": null, "seed": 1, "edits": {}}"#),
+        Err("the saved workspace has version 7, this app reads version 1".into())
+    );
+    assert!(Workspace::from_json(r#"{"version": 1, "builtin": null, "seed": 1, "edits": {}, "x": 1}"#).is_err());
+}

@@ -4,6 +4,7 @@
 pub mod builtin;
 pub mod model;
 pub mod parse;
+pub mod workspace;
 
 pub use model::*;
 pub use parse::{parse_scenario, ScenarioError};

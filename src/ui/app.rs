@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::cluster::ClusterPanel;
+use super::editor::EditorPanel;
 use super::eventlog::EventLogPanel;
 use super::groups::GroupsPanel;
 use super::hooks::{use_frames, use_shortcuts, use_sim, SimContext};
@@ -34,6 +35,7 @@ pub fn App() -> Html {
                         <Messages />
                         <Figures />
                         <GroupsPanel />
+                        <EditorPanel />
                     </div>
                     <div class="column right">
                         <EventLogPanel />
@@ -164,6 +166,16 @@ fn TopBar() -> Html {
 /// Notices above the figures: no scenarios in this build, or the errors of the selected file.
 #[component]
 fn Messages() -> Html {
+    let sim = use_sim();
+    let storage = sim.storage_problem.as_ref().map(|p| html! {
+        <section class="panel notice" role="alert" data-testid="storage-problem">{ p.clone() }</section>
+    });
+    html! { <>{ for storage }<ScenarioMessages /></> }
+}
+
+/// No scenarios in this build, the errors of the selected file, or its description.
+#[component]
+fn ScenarioMessages() -> Html {
     let sim = use_sim();
     if sim.selected.is_none() {
         return html! {

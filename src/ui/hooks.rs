@@ -39,6 +39,15 @@ impl SimHandle {
     pub fn step(&self) {
         self.store.dispatch(Action::Step);
     }
+    pub fn edit(&self, text: String) {
+        self.store.dispatch(Action::Edit(text));
+    }
+    pub fn run_source(&self) {
+        self.store.dispatch(Action::RunSource);
+    }
+    pub fn revert_source(&self) {
+        self.store.dispatch(Action::RevertSource);
+    }
     pub fn step_back(&self) {
         self.store.dispatch(Action::StepBack);
     }

@@ -7,9 +7,11 @@
 
 mod app;
 mod cluster;
+mod editor;
 mod eventlog;
 mod groups;
 mod hooks;
+mod persist;
 mod store;
 
 use std::cell::RefCell;

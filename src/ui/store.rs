@@ -5,12 +5,14 @@
 //! the page stays responsive at any speed.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use yew::Reducible;
 
 use crate::engine::{Sim, Summary};
 use crate::scenario::builtin::BUILTIN;
+use crate::scenario::workspace::{Workspace, WORKSPACE_VERSION};
 use crate::scenario::{parse_scenario, Action as SimAction, Scenario};
 
 /// What the Step button advances: 100 ms of simulated time.
@@ -93,6 +95,12 @@ pub enum Action {
     Frame { wall_ms: f64 },
     /// Apply a fault or an action to the running simulation now (crash a broker, reset offsets …).
     Apply(SimAction),
+    /// The scenario editor's text changed (kept and checked, not run yet).
+    Edit(String),
+    /// Run the editor's text (when it is a valid scenario), from t = 0.
+    RunSource,
+    /// Drop the edits of the selected scenario and run the built-in one.
+    RevertSource,
 }
 
 /// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
@@ -115,6 +123,13 @@ pub struct Store {
     pub applied: u64,
     /// A note about the last rewind ("1 later action was undone").
     pub notice: Option<String>,
+    /// The user's edited text per built-in scenario (saved in the browser).
+    edits: Rc<BTreeMap<String, String>>,
+    /// The editor's text and its errors (`path: message`), empty when it is a valid scenario.
+    pub source: Rc<String>,
+    pub source_errors: Rc<Vec<String>>,
+    /// The saved workspace could not be read (it was set aside); shown until the next reload.
+    pub storage_problem: Option<String>,
 }
 
 impl PartialEq for Store {
@@ -127,6 +142,9 @@ impl PartialEq for Store {
             && self.speed == other.speed
             && self.applied == other.applied
             && self.notice == other.notice
+            && Rc::ptr_eq(&self.source, &other.source)
+            && Rc::ptr_eq(&self.source_errors, &other.source_errors)
+            && self.storage_problem == other.storage_problem
             && match (&self.sim, &other.sim) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -156,8 +174,28 @@ impl Store {
             last_wall_ms: None,
             applied: 0,
             notice: None,
+            edits: Rc::new(BTreeMap::new()),
+            source: Rc::new(String::new()),
+            source_errors: Rc::new(Vec::new()),
+            storage_problem: None,
         };
-        let store = if BUILTIN.is_empty() { empty } else { empty.select(0) };
+        let mut store = empty;
+        let mut seed = None;
+        let mut pick = 0;
+        match super::persist::load() {
+            Ok(Some(w)) => {
+                store.edits = Rc::new(w.edits);
+                pick = w.builtin.and_then(|b| BUILTIN.iter().position(|(stem, _)| *stem == b)).unwrap_or(0);
+                seed = Some(w.seed);
+            }
+            Ok(None) => {}
+            Err(problem) => store.storage_problem = Some(problem),
+        }
+        let mut store = if BUILTIN.is_empty() { store } else { store.select(pick) };
+        if let Some(seed) = seed.filter(|_| store.has_sim()) {
+            store.seed = seed;
+            store = store.restart();
+        }
         super::remember_session(store.session_text());
         store
     }
@@ -185,10 +223,58 @@ impl Store {
         self.sim.is_some() && self.summary.now_us >= self.summary.end_us
     }
 
+    /// The stem of the selected built-in scenario.
+    pub fn stem(&self) -> Option<&'static str> {
+        self.selected.and_then(|i| BUILTIN.get(i)).map(|(stem, _)| *stem)
+    }
+
+    /// True when the editor holds the user's own version of the selected scenario.
+    pub fn edited(&self) -> bool {
+        self.stem().is_some_and(|s| self.edits.contains_key(s))
+    }
+
+    fn workspace(&self) -> Workspace {
+        Workspace { version: WORKSPACE_VERSION, builtin: self.stem().map(str::to_string), seed: self.seed, edits: (*self.edits).clone() }
+    }
+
+    /// Put `text` in the editor and check it.
+    fn set_source(&mut self, text: String) {
+        self.source_errors = Rc::new(match parse_scenario(&text) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.to_string()).collect(),
+        });
+        self.source = Rc::new(text);
+    }
+
+    /// Run the editor's text if it is a valid scenario (from t = 0, with its own seed).
+    fn run_source(mut self) -> Store {
+        match parse_scenario(&self.source) {
+            Ok(scenario) => {
+                self.seed = scenario.seed;
+                self.scenario = Some(Rc::new(scenario));
+                self.errors = Rc::new(Vec::new());
+                self.restart()
+            }
+            Err(errors) => {
+                self.source_errors = Rc::new(errors.iter().map(|e| e.to_string()).collect());
+                self
+            }
+        }
+    }
+
     fn select(mut self, index: usize) -> Store {
         self.selected = Some(index);
         self.playing = false;
         self.last_wall_ms = None;
+        // The user's version of this scenario, when they made one and it is valid.
+        if let Some(text) = self.stem().and_then(|s| self.edits.get(s)).cloned() {
+            self.set_source(text);
+            if self.source_errors.is_empty() {
+                return self.run_source();
+            }
+        } else if let Some((_, json)) = BUILTIN.get(index) {
+            self.set_source(json.to_string());
+        }
         match BUILTIN.get(index).map(|(_, json)| parse_scenario(json)) {
             Some(Ok(scenario)) => {
                 self.seed = scenario.seed;
@@ -323,6 +409,7 @@ impl Reducible for Store {
         let next = self.reduce_inner(action);
         if !frame {
             super::remember_session(next.session_text());
+            super::persist::save(&next.workspace());
         }
         next
     }
@@ -375,6 +462,33 @@ impl Store {
                 store.go_to(now.saturating_sub(STEP_US))
             }
             Action::Seek(t_us) => store.go_to(t_us),
+            Action::Edit(text) => {
+                let mut store = store;
+                if let Some((stem, json)) = store.selected.and_then(|i| BUILTIN.get(i)) {
+                    let mut edits = (*store.edits).clone();
+                    if text == *json {
+                        edits.remove(*stem);
+                    } else {
+                        edits.insert(stem.to_string(), text.clone());
+                    }
+                    store.edits = Rc::new(edits);
+                }
+                store.set_source(text);
+                store
+            }
+            Action::RunSource => store.run_source(),
+            Action::RevertSource => {
+                let mut store = store;
+                if let Some(stem) = store.stem() {
+                    let mut edits = (*store.edits).clone();
+                    edits.remove(stem);
+                    store.edits = Rc::new(edits);
+                }
+                match store.selected {
+                    Some(i) => store.select(i),
+                    None => store,
+                }
+            }
             Action::SetSpeed(speed) => Store { speed, ..store },
             Action::Apply(action) => {
                 let Some(sim) = store.sim.clone() else { return self };

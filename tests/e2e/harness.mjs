@@ -104,6 +104,9 @@ export async function openApp(app) {
   page.on('pageerror', (err) => page.errors.push(`pageerror: ${err.message}`));
   page.on('requestfailed', (req) => page.errors.push(`request failed: ${req.url()}`));
   await page.goto(app.url);
+  // Each test starts from a clean slate: the app keeps the user's work in localStorage.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
   await page.getByTestId('sim-time').waitFor({ state: 'visible', timeout: 15_000 });
   return page;
 }

@@ -137,3 +137,40 @@ test('stepping back and seeking re-simulate the same run exactly', { timeout: 90
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the scenario editor checks as you type, runs your version and keeps it across a reload', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  const editor = page.getByRole('textbox', { name: 'Scenario JSON' });
+  await page.getByText('Scenario (JSON)').click();
+  const original = await editor.inputValue();
+  // An invalid edit: every error with its path, nothing run, the app keeps working.
+  await editor.fill(original.replace('"duration_ms": 30000', '"duration_ms": -5').replace('"brokers": 3', '"brokers": "three"'));
+  const errors = await page.getByTestId('editor-errors').innerText();
+  assert.match(errors, /\$\.duration_ms: out of range/);
+  assert.match(errors, /\$\.cluster\.brokers: expected an integer, got the string "three"/);
+  assert.ok(await page.getByRole('button', { name: 'Run this scenario' }).isDisabled());
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  assert.equal(await simTimeMs(page), 100, 'the loaded run still works');
+  // A valid edit runs from t = 0 with the new figures.
+  await editor.fill(original.replace('"duration_ms": 30000', '"duration_ms": 12345'));
+  assert.match(await page.getByTestId('editor-status').innerText(), /valid scenario/);
+  await page.getByRole('button', { name: 'Run this scenario' }).click();
+  assert.match(await page.locator('.clock').innerText(), /of 00:12\.345/);
+  // A reload brings the edit back, and runs it.
+  await page.reload();
+  await page.getByTestId('sim-time').waitFor();
+  assert.match(await page.locator('.clock').innerText(), /of 00:12\.345/);
+  assert.match(await page.getByRole('textbox', { name: 'Scenario JSON' }).inputValue(), /"duration_ms": 12345/);
+  await page.screenshot({ path: join(ARTIFACTS, 'editor.png'), fullPage: true });
+  // Revert gives the built-in back.
+  await page.getByRole('button', { name: 'Revert to the built-in' }).click();
+  assert.match(await page.locator('.clock').innerText(), /of 00:30\.000/);
+  assert.deepEqual(page.errors, []);
+  // A corrupt store is reported and set aside, not dropped.
+  await page.evaluate(() => localStorage.setItem('streamlab.workspace', '{"version": 1, "seed": oops'));
+  await page.reload();
+  await page.getByTestId('storage-problem').waitFor({ timeout: 5_000 });
+  assert.match(await page.getByTestId('storage-problem').innerText(), /could not be loaded/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('streamlab.workspace.unreadable')), '{"version": 1, "seed": oops');
+  await page.close();
+});
