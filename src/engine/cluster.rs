@@ -877,8 +877,7 @@ impl Sim {
                 }
             }
             // Produce requests waiting for acks=all past their timeout answer REQUEST_TIMED_OUT.
-            loop {
-                let Some(p) = self.replicas[ri].purgatory.front() else { break };
+            while let Some(p) = self.replicas[ri].purgatory.front() {
                 let timeout = self.producers[p.producer as usize].cfg.request_timeout_ms * US_PER_MS;
                 if self.now < p.sent_us + timeout {
                     break;

@@ -641,10 +641,10 @@ impl Sim {
         if !group.stable_once {
             return;
         }
-        for pi in 0..n {
+        for (pi, was_owned) in before.iter().map(Option::is_some).enumerate() {
             match (group.owner[pi].is_some(), group.paused_since[pi]) {
                 // A pause starts when a partition loses its owner (not while it waits for its first).
-                (false, None) if before[pi].is_some() => {
+                (false, None) if was_owned => {
                     group.paused_since[pi] = Some(now);
                     group.partition_pauses += 1;
                 }

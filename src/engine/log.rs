@@ -321,7 +321,7 @@ impl Log {
         }
         self.log_end_offset = offset.max(self.log_start_offset);
         while let Some(s) = self.segments.back() {
-            if s.base_offset >= self.log_end_offset && self.segments.len() > 0 {
+            if s.base_offset >= self.log_end_offset {
                 self.segments.pop_back();
             } else {
                 break;
