@@ -175,3 +175,22 @@ fn per_link_latency_slows_what_crosses_the_slow_link() {
     assert!(far_clients.latency_ms.p50 >= 50.0, "p50 {}", far_clients.latency_ms.p50);
     assert_eq!((far_clients.anomalies.lost_acked, far_clients.anomalies.duplicates), (0, 0));
 }
+
+#[test]
+fn the_metrics_before_the_last_fault_are_kept_for_comparison() {
+    use streamlab::engine::Sim;
+    let mut s = crate::support::base("metrics-before-fault");
+    s.timeline = vec![crate::support::at(5_000, Action::CrashBroker { broker: BrokerRef::Id(1) })];
+    let mut sim = Sim::new(&s);
+    sim.run_until(4_000_000);
+    assert!(sim.last_fault().is_none());
+    sim.run_until(15_000_000);
+    let f = sim.last_fault().expect("the crash was recorded").clone();
+    assert_eq!((f.t_us, f.action), (5_000_000, "crash_broker"));
+    let urp = |m: &[(&str, f64)]| m.iter().find(|(n, _)| n.ends_with("UnderReplicatedPartitions")).unwrap().1;
+    assert_eq!(urp(&f.before), 0.0);
+    assert!(urp(&sim.jmx_metrics()) > 0.0, "the broker's partitions are under-replicated after the crash");
+    // A repair is not a fault: the snapshot stays the crash's.
+    sim.apply(Action::RestartBroker { broker: BrokerRef::Id(1) });
+    assert_eq!(sim.last_fault().unwrap().action, "crash_broker");
+}

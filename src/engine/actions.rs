@@ -3,7 +3,7 @@
 //! ignored: the engine never panics on a command.
 
 use super::kernel::US_PER_MS;
-use super::sim::Sim;
+use super::sim::{FaultSnapshot, Sim};
 use crate::scenario::{Action, BrokerRef, ControllerRef};
 
 impl Sim {
@@ -26,6 +26,10 @@ impl Sim {
     }
 
     pub(crate) fn apply_action(&mut self, action: &Action) {
+        // The metrics just before a fault, so views can show what it changed.
+        if action.is_fault() {
+            self.last_fault = Some(FaultSnapshot { t_us: self.now, action: action.name(), before: self.jmx_metrics() });
+        }
         match action {
             Action::CrashBroker { broker } => match self.broker_ref(*broker) {
                 Some(b) => self.crash_broker(b),

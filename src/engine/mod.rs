@@ -17,4 +17,4 @@ pub mod report;
 pub mod sim;
 pub mod views;
 
-pub use sim::{AppliedAction, Sim, Summary};
+pub use sim::{AppliedAction, FaultSnapshot, Sim, Summary};

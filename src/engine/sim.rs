@@ -199,6 +199,14 @@ pub struct Summary {
     pub offline: u32,
 }
 
+/// Kafka's JMX metrics as they stood just before the latest fault, and which fault it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultSnapshot {
+    pub t_us: SimTime,
+    pub action: &'static str,
+    pub before: Vec<(&'static str, f64)>,
+}
+
 /// An action applied to a running simulation: when (simulated time, and after how many events) and what.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AppliedAction {
@@ -233,6 +241,8 @@ pub struct Sim {
     pub(crate) crashed: Vec<u32>,
     /// Actions applied interactively, with when they were applied (for sharing and rewinding a run).
     pub(crate) applied: Vec<AppliedAction>,
+    /// The JMX metrics just before the latest fault (read by views only; not part of the run).
+    pub(crate) last_fault: Option<FaultSnapshot>,
     /// Emptied fetch-response vectors, reused by the next read.
     pub(crate) batch_vecs: Vec<Vec<Rc<Batch>>>,
 }
@@ -265,6 +275,7 @@ impl Sim {
             next_id: 1,
             crashed: Vec::new(),
             applied: Vec::new(),
+            last_fault: None,
             batch_vecs: Vec::new(),
         };
         sim.hash.fold(scenario.seed);
@@ -356,6 +367,11 @@ impl Sim {
         self.applied.push(AppliedAction { t_us: self.now, after_events: self.events, action: action.clone() });
         self.hash.fold(0xac710 ^ self.now);
         self.apply_action(&action);
+    }
+
+    /// Kafka's JMX metrics just before the latest fault (scheduled or clicked), if any.
+    pub fn last_fault(&self) -> Option<&FaultSnapshot> {
+        self.last_fault.as_ref()
     }
 
     /// The interactive actions applied so far, with their simulated time.

@@ -490,6 +490,21 @@ pub enum Action {
 }
 
 impl Action {
+    /// Something breaks (as opposed to a repair, a change of load or an operator's command).
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Action::CrashBroker { .. }
+                | Action::CrashLeader { .. }
+                | Action::IsolateBroker { .. }
+                | Action::PartitionNetwork { .. }
+                | Action::CrashController { .. }
+                | Action::SlowConsumer { .. }
+                | Action::CrashConsumer { .. }
+                | Action::TrafficSpike { .. }
+        )
+    }
+
     /// The snake_case name used in scenario files.
     pub fn name(&self) -> &'static str {
         match self {

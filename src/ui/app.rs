@@ -10,6 +10,7 @@ use super::cluster::ClusterPanel;
 use super::editor::EditorPanel;
 use super::eventlog::EventLogPanel;
 use super::groups::GroupsPanel;
+use super::metrics::MetricsPanel;
 use super::hooks::{use_frames, use_shortcuts, use_sim, SimContext};
 use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
 
@@ -39,6 +40,7 @@ pub fn App() -> Html {
                     </div>
                     <div class="column right">
                         <EventLogPanel />
+                        <MetricsPanel />
                     </div>
                 </main>
             </div>

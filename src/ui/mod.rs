@@ -11,6 +11,7 @@ mod editor;
 mod eventlog;
 mod groups;
 mod hooks;
+mod metrics;
 mod persist;
 mod store;
 

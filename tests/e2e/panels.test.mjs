@@ -44,6 +44,13 @@ test('crashing a leader moves leadership and shrinks the ISR', { timeout: 90_000
   const isr = (await row.getByTestId('isr').innerText()).split(',').map((s) => Number(s.trim()));
   assert.ok(!isr.includes(oldLeader) && isr.length === 2, `ISR ${isr}`);
   await assert.doesNotReject(page.getByTestId('event-log').getByText(/crash/i).first().waitFor({ timeout: 2_000 }));
+  // The metrics panel compares Kafka's JMX figures with their values just before the crash.
+  const metrics = page.getByTestId('metrics');
+  // (The scenario's own crash at 10 s is the latest fault by now.)
+  assert.match(await metrics.locator('thead').innerText(), /Before crash_leader at 00:\d\d\.\d{3}/);
+  const urp = (await metrics.getByRole('row', { name: /UnderReplicatedPartitions/ }).innerText()).split(/\s+/).filter(Boolean);
+  assert.equal(urp[1], '6', `UnderReplicatedPartitions now: ${urp}`);
+  assert.match(urp[2], /^\d+$/, `UnderReplicatedPartitions before: ${urp}`);
   await page.screenshot({ path: join(ARTIFACTS, 'crash-leader.png'), fullPage: true });
   // Restart it from its card: it runs at once, and is back in service once the controller has its
   // heartbeat.
