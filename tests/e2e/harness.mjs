@@ -138,3 +138,12 @@ export async function until(read, ok, timeoutMs = 10_000, everyMs = 100) {
   }
   return value;
 }
+
+/** Seek the run to `ms` with the Time slider: an exact re-simulation, unlike playing and pausing,
+ *  which lands a few frames after the wanted time. */
+export async function seekTo(page, ms) {
+  await page.getByRole('slider', { name: 'Time' }).evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, ms);
+}
