@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::engine::partitioner::partition_for_key;
 use crate::scenario::builtin::{builtin, BUILTIN};
-use crate::scenario::{parse_scenario, Scenario, ScenarioError};
+use crate::engine::Sim;
+use crate::scenario::{parse_scenario, parse_session, Session, ScenarioError, StopAt};
 
 #[derive(Parser)]
 #[command(
@@ -23,13 +24,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and print its report. FILE is a path or the name of a built-in scenario.
+    /// Run a scenario and print its report. FILE is a path or the name of a built-in scenario, or a
+    /// session file exported by the app (a scenario with the actions a person applied): its actions
+    /// are replayed where they were applied and the run stops where the session stopped, so the
+    /// trace hash is the one the page showed.
     Run {
         file: String,
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Stop at this simulated time (ms) instead of the scenario's duration_ms.
+        /// Stop at this simulated time (ms) instead of the scenario's duration_ms (or the session's stop).
         #[arg(long = "until-ms")]
         until_ms: Option<u64>,
         /// Print the report as one JSON object on stdout.
@@ -106,13 +110,13 @@ fn read_source(file: &str) -> Result<String, String> {
     }
 }
 
-fn load(file: &str) -> Result<Scenario, Vec<String>> {
+fn load(file: &str) -> Result<Session, Vec<String>> {
     let text = read_source(file).map_err(|e| vec![e])?;
-    parse_scenario(&text).map_err(|errors| errors.iter().map(ScenarioError::to_string).collect())
+    parse_session(&text).map_err(|errors| errors.iter().map(ScenarioError::to_string).collect())
 }
 
 fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 {
-    let mut scenario = match load(file) {
+    let mut session = match load(file) {
         Ok(s) => s,
         Err(errors) => {
             for e in errors {
@@ -122,10 +126,36 @@ fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 
         }
     };
     if let Some(seed) = seed {
-        scenario.seed = seed;
+        if !session.actions.is_empty() && seed != session.scenario.seed {
+            eprintln!(
+                "error: --seed {seed} cannot be used with this session: its {} actions were recorded on a run with seed {}",
+                session.actions.len(),
+                session.scenario.seed
+            );
+            return 2;
+        }
+        session.scenario.seed = seed;
     }
-    eprintln!("SEED={}", scenario.seed);
-    let report = crate::engine::report::run_report(&scenario, until_ms);
+    eprintln!("SEED={}", session.scenario.seed);
+    let stop = match until_ms {
+        Some(ms) => {
+            let t_us = ms.saturating_mul(1000);
+            session.actions.retain(|a| a.t_us <= t_us);
+            Some(StopAt { t_us, events: 0 })
+        }
+        None => session.stop.or(Some(StopAt { t_us: session.scenario.duration_ms.saturating_mul(1000), events: 0 })),
+    };
+    let sim = Sim::replay(&session.scenario, &session.actions, stop);
+    if !session.actions.is_empty() || session.stop.is_some() {
+        eprintln!(
+            "session: {} action{} replayed; stopped at {} µs after {} events",
+            session.actions.len(),
+            if session.actions.len() == 1 { "" } else { "s" },
+            sim.now_us(),
+            sim.events()
+        );
+    }
+    let report = crate::engine::report::Report::from_sim(&sim);
     if json {
         match serde_json::to_string(&report) {
             Ok(text) => println!("{text}"),
@@ -149,7 +179,7 @@ fn validate(file: &str) -> i32 {
             return 1;
         }
     };
-    match parse_scenario(&text) {
+    match parse_session(&text) {
         Ok(_) => 0,
         Err(errors) => {
             for e in errors {

@@ -237,3 +237,58 @@ fn assign_rejects_bad_input_with_the_path_and_the_reason() {
     let o = streamlab(&["assign", "--strategy", "range", &path]);
     assert_eq!(stderr(&o), "$.members[1].member_id: duplicate member id \"C0\"\n");
 }
+
+#[test]
+fn run_replays_a_session_file_to_the_hash_the_page_showed() {
+    use streamlab::engine::Sim;
+    use streamlab::scenario::{builtin::builtin, parse_scenario, Action};
+    let scenario = parse_scenario(builtin("quickstart").expect("quickstart")).expect("parses");
+    let mut sim = Sim::new(&scenario);
+    sim.run_until(2_500_000);
+    sim.apply(Action::CrashLeader { topic: "orders".into(), partition: 0 });
+    sim.run_events(500);
+    sim.apply(Action::AddConsumer { group: "billing".into() });
+    sim.run_until(6_000_000);
+    let path = temp_file("session", &sim.session().to_json_pretty());
+    let o = streamlab(&["run", &path, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(report["trace_hash"], format!("{:016x}", sim.trace_hash()));
+    assert_eq!(report["sim_time_ms"], 6_000);
+    assert!(stderr(&o).contains(&format!("session: 2 actions replayed; stopped at 6000000 µs after {} events", sim.events())), "{}", stderr(&o));
+    // Another seed would not be the recorded run.
+    let o = streamlab(&["run", &path, "--seed", "9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--seed 9 cannot be used with this session: its 2 actions were recorded on a run with seed 1"), "{}", stderr(&o));
+    // Going on past the stop replays the actions and runs to the given time.
+    let o = streamlab(&["run", &path, "--json", "--until-ms", "30000"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    let mut rest = sim;
+    rest.run_until(30_000_000);
+    assert_eq!(report["trace_hash"], format!("{:016x}", rest.trace_hash()));
+}
+
+#[test]
+fn assign_reads_stdin_and_topics_with_hyphens() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamlab"))
+        .args(["assign", "--strategy", "roundrobin", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(br#"{ "topics": { "payments-eu-1": 3 },
+                        "members": [ { "member_id": "b", "subscription": ["payments-eu-1"], "owned": ["payments-eu-1-2"] },
+                                     { "member_id": "a", "subscription": ["payments-eu-1"] } ] }"#)
+        .expect("writes");
+    let o = child.wait_with_output().expect("exits");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Kafka orders members by id: a gets partitions 0 and 2, b gets 1; "payments-eu-1-2" is topic
+    // "payments-eu-1", partition 2 (split at the last '-').
+    assert_eq!(stdout(&o), "{\"a\":[\"payments-eu-1-0\",\"payments-eu-1-2\"],\"b\":[\"payments-eu-1-1\"]}\n");
+}

@@ -7,6 +7,7 @@ mod groups;
 mod replication;
 mod retention;
 mod scenario_parse;
+mod session;
 mod support;
 mod swarm;
 mod timing;

@@ -17,4 +17,5 @@ pub mod report;
 pub mod sim;
 pub mod views;
 
-pub use sim::{AppliedAction, FaultSnapshot, Sim, Summary};
+pub use crate::scenario::AppliedAction;
+pub use sim::{FaultSnapshot, Sim, Summary};

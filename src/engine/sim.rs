@@ -13,7 +13,7 @@ use super::kernel::{rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHa
 use super::log::Batch;
 use super::metrics::Metrics;
 use super::producer::Producer;
-use crate::scenario::{Acks, Action, Scenario};
+use crate::scenario::{Acks, Action, AppliedAction, Scenario, Session, StopAt};
 
 /// Why a produce or fetch request failed, with Kafka's error names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,13 +207,6 @@ pub struct FaultSnapshot {
     pub before: Vec<(&'static str, f64)>,
 }
 
-/// An action applied to a running simulation: when (simulated time, and after how many events) and what.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct AppliedAction {
-    pub t_us: SimTime,
-    pub after_events: u64,
-    pub action: Action,
-}
 
 /// The simulated system.
 pub struct Sim {
@@ -386,27 +379,39 @@ impl Sim {
     /// the second value counts them.
     pub fn rewound(&self, t_us: SimTime) -> (Sim, usize) {
         let t = t_us.min(self.now);
-        let mut sim = Sim::new(&self.scenario);
-        let mut dropped = 0;
-        for a in &self.applied {
-            if a.t_us > t {
-                dropped += 1;
-                continue;
-            }
+        let kept: Vec<AppliedAction> = self.applied.iter().filter(|a| a.t_us <= t).cloned().collect();
+        let dropped = self.applied.len() - kept.len();
+        // Exactly where the original stands when going to now, even if it stopped between events of
+        // one instant.
+        let stop = if t == self.now { StopAt { t_us: t, events: self.events } } else { StopAt { t_us: t, events: 0 } };
+        (Sim::replay(&self.scenario, &kept, Some(stop)), dropped)
+    }
+
+    /// A fresh run of `scenario` with `actions` applied where they were first applied (after the
+    /// same number of events, at the same time), stopped at `stop` (after at least `stop.events`
+    /// events and at `stop.t_us`), or at the last action when there is no stop. Actions must be in
+    /// the order they were applied; the session reader checks that.
+    pub fn replay(scenario: &Scenario, actions: &[AppliedAction], stop: Option<StopAt>) -> Sim {
+        let mut sim = Sim::new(scenario);
+        for a in actions {
             while sim.events < a.after_events && sim.step() {}
             if sim.now < a.t_us {
                 sim.run_until(a.t_us);
             }
             sim.apply(a.action.clone());
         }
-        if t == self.now {
-            // Exactly where the original stands, even if it stopped between events of one instant.
-            while sim.events < self.events && sim.step() {}
+        if let Some(stop) = stop {
+            while sim.events < stop.events && sim.step() {}
+            if sim.now < stop.t_us {
+                sim.run_until(stop.t_us);
+            }
         }
-        if sim.now < t {
-            sim.run_until(t);
-        }
-        (sim, dropped)
+        sim
+    }
+
+    /// A session replays to this very moment of this run: the scenario, the actions, where it stands.
+    pub fn session(&self) -> Session {
+        Session { scenario: self.scenario.clone(), actions: self.applied.clone(), stop: Some(StopAt { t_us: self.now, events: self.events }) }
     }
 
     fn dispatch(&mut self, ev: Event) {

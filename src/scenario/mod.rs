@@ -4,7 +4,8 @@
 pub mod builtin;
 pub mod model;
 pub mod parse;
+pub mod share;
 pub mod workspace;
 
 pub use model::*;
-pub use parse::{parse_scenario, ScenarioError};
+pub use parse::{parse_scenario, parse_session, ScenarioError};

@@ -627,3 +627,56 @@ impl Default for ConsumerConfig {
         }
     }
 }
+
+/// An action applied to a running simulation: when (simulated time, and after how many events of
+/// that run) and what. Replaying the same actions at the same places gives the same run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppliedAction {
+    pub t_us: u64,
+    pub after_events: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// Where a session stopped: a simulated time and the number of events processed by then (a run
+/// can stop between two events of the same instant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StopAt {
+    pub t_us: u64,
+    pub events: u64,
+}
+
+/// A recorded session: a scenario (its seed included), the actions a person applied while it ran,
+/// and where they stopped. Written as the scenario's own JSON plus a `"session"` object, so a
+/// session file is a scenario file too; `streamlab run` replays it to the same trace hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub scenario: Scenario,
+    pub actions: Vec<AppliedAction>,
+    pub stop: Option<StopAt>,
+}
+
+/// The current session format (the `"version"` inside `"session"`).
+pub const SESSION_VERSION: u64 = 1;
+
+impl Session {
+    /// The session as one JSON value: the scenario's fields and `"session": {version, stop_at, actions}`.
+    pub fn to_value(&self) -> serde_json::Value {
+        let mut top = match serde_json::to_value(&self.scenario) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let mut session = serde_json::Map::new();
+        session.insert("version".into(), SESSION_VERSION.into());
+        if let Some(stop) = self.stop {
+            session.insert("stop_at".into(), serde_json::to_value(stop).unwrap_or_default());
+        }
+        session.insert("actions".into(), serde_json::to_value(&self.actions).unwrap_or_default());
+        top.insert("session".into(), serde_json::Value::Object(session));
+        serde_json::Value::Object(top)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(&self.to_value()).unwrap_or_default()
+    }
+}

@@ -56,22 +56,31 @@ pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<ScenarioError>> {
         Err(e) => return Err(vec![syntax_error(&e)]),
     };
     let mut r = Reader::default();
-    let scenario = r.scenario(&value);
-    if r.errors.is_empty() {
-        Ok(scenario)
-    } else {
-        let mut errors = r.errors;
-        if r.dropped > 0 {
-            errors.push(ScenarioError {
-                path: "$".into(),
-                message: format!(
-                    "{} more errors not shown; fix the ones above first",
-                    r.dropped
-                ),
-            });
-        }
-        Err(errors)
-    }
+    let (scenario, _) = r.scenario(&value, &[]);
+    r.finish(scenario)
+}
+
+/// Reads a session file: a scenario with a `"session"` object (the actions a person applied and where
+/// they stopped, as the app exports them). A plain scenario file is a session with no actions.
+pub fn parse_session(json: &str) -> Result<Session, Vec<ScenarioError>> {
+    let mut value: Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return Err(vec![syntax_error(&e)]),
+    };
+    let session = value.as_object_mut().and_then(|o| o.remove("session"));
+    let extra: Vec<Value> = session
+        .as_ref()
+        .and_then(|s| s.get("actions"))
+        .and_then(Value::as_array)
+        .map(|items| items.iter().take(MAX_TIMELINE).cloned().collect())
+        .unwrap_or_default();
+    let mut r = Reader::default();
+    let (scenario, refs) = r.scenario(&value, &extra);
+    let (actions, stop) = match &session {
+        Some(v) => r.session(v, "$.session", &refs, scenario.duration_ms.saturating_mul(1000)),
+        None => (Vec::new(), None),
+    };
+    r.finish(Session { scenario, actions, stop })
 }
 
 /// The scenario as pretty JSON, every field written out, so `parse_scenario` reads back the same value.
@@ -444,6 +453,8 @@ impl<'v> Obj<'v> {
 struct Reader {
     errors: Vec<ScenarioError>,
     dropped: usize,
+    /// group.id → consumers added so far by `add_consumer` entries (timeline, then session).
+    added: BTreeMap<String, u32>,
 }
 
 /// What later sections may refer to. A name that failed to parse makes the list incomplete, and then
@@ -468,6 +479,21 @@ struct Refs {
 }
 
 impl Reader {
+    /// The value read, or every error (with a count of those not listed).
+    fn finish<T>(self, value: T) -> Result<T, Vec<ScenarioError>> {
+        if self.errors.is_empty() {
+            return Ok(value);
+        }
+        let mut errors = self.errors;
+        if self.dropped > 0 {
+            errors.push(ScenarioError {
+                path: "$".into(),
+                message: format!("{} more errors not shown; fix the ones above first", self.dropped),
+            });
+        }
+        Err(errors)
+    }
+
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(ScenarioError {
@@ -856,7 +882,9 @@ impl Reader {
     // The scenario, section by section
     // -----------------------------------------------------------------------------------------------
 
-    fn scenario(&mut self, v: &Value) -> Scenario {
+    /// The scenario, and what its names refer to. `extra` are a session's actions: members and groups
+    /// they add may be named by the timeline and by each other.
+    fn scenario(&mut self, v: &Value, extra: &[Value]) -> (Scenario, Refs) {
         let o = self.object(
             v,
             "$",
@@ -887,9 +915,9 @@ impl Reader {
         let topics = self.topics(&o, &mut refs);
         let producers = self.producers(&o, &mut refs);
         let consumer_groups = self.groups(&o, &mut refs);
-        let timeline = self.timeline(&o, &mut refs);
+        let timeline = self.timeline(&o, &mut refs, extra);
 
-        Scenario {
+        let scenario = Scenario {
             name,
             description,
             seed,
@@ -899,7 +927,8 @@ impl Reader {
             producers,
             consumer_groups,
             timeline,
-        }
+        };
+        (scenario, refs)
     }
 
     fn cluster(&mut self, v: &Value, path: &str, refs: &mut Refs) -> ClusterSpec {
@@ -1846,17 +1875,22 @@ impl Reader {
         }
     }
 
-    fn timeline(&mut self, top: &Obj, refs: &mut Refs) -> Vec<TimelineEntry> {
-        let Some(v) = top.get("timeline") else {
-            return Vec::new();
-        };
+    fn timeline(&mut self, top: &Obj, refs: &mut Refs, extra: &[Value]) -> Vec<TimelineEntry> {
         let path = top.at("timeline");
-        let Some(items) = self.array(v, &path, "timeline entries", MAX_TIMELINE) else {
-            return Vec::new();
+        let items: &[Value] = match top.get("timeline") {
+            Some(v) => self.array(v, &path, "timeline entries", MAX_TIMELINE).map(Vec::as_slice).unwrap_or(&[]),
+            None => &[],
         };
+        // Every entry, the session's actions after the timeline's, with its path.
+        let all: Vec<(String, &Value)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (index_path(&path, i), item))
+            .chain(extra.iter().enumerate().map(|(i, item)| (index_path("$.session.actions", i), item)))
+            .collect();
         // Members added anywhere in the timeline may be named by any entry: the engine numbers them
         // on from the initial members, and the file need not be sorted by time.
-        for item in items {
+        for (_, item) in &all {
             if item.get("action").and_then(Value::as_str) == Some("add_consumer") {
                 if let Some(g) = item.get("group").and_then(Value::as_str) {
                     *refs.adds.entry(g.to_string()).or_insert(0) += 1;
@@ -1866,7 +1900,7 @@ impl Reader {
         // Likewise groups started by `add_consumer_group`: any entry may name them. Their full
         // validation comes with the entry; here only the id, its uniqueness, members and topics.
         let initial_groups: Vec<String> = refs.groups.keys().cloned().collect();
-        for (i, item) in items.iter().enumerate() {
+        for (item_path, item) in &all {
             if item.get("action").and_then(Value::as_str) != Some("add_consumer_group") {
                 continue;
             }
@@ -1877,7 +1911,7 @@ impl Reader {
                 refs.groups_complete = false;
                 continue;
             };
-            let id_path = key_path(&key_path(&index_path(&path, i), "group"), "group.id");
+            let id_path = key_path(&key_path(item_path, "group"), "group.id");
             if refs.groups.contains_key(id) {
                 let other = if initial_groups.iter().any(|x| x == id) {
                     "a group in consumer_groups has it".to_string()
@@ -1899,14 +1933,68 @@ impl Reader {
                 .unwrap_or_default();
             refs.group_topics.insert(id.to_string(), topics);
         }
-        let mut added: BTreeMap<String, u32> = BTreeMap::new();
+        let mut added = std::mem::take(&mut self.added);
         let mut entries = Vec::new();
         for (i, item) in items.iter().enumerate() {
             if let Some(e) = self.entry(item, &index_path(&path, i), refs, &mut added) {
                 entries.push(e);
             }
         }
+        self.added = added;
         entries
+    }
+
+    /// A session's `"session"` object: its version, where it stopped, and the actions applied, in
+    /// the order they were applied and within the scenario's duration.
+    fn session(&mut self, v: &Value, path: &str, refs: &Refs, end_us: u64) -> (Vec<AppliedAction>, Option<StopAt>) {
+        let o = self.object(v, path, &["version", "stop_at", "actions"], &[("stop_at", &["t_us", "events"])]);
+        self.req(&o, "version", |r, v, p| {
+            let n = r.uint(v, p, 0, u64::MAX)?;
+            if n != SESSION_VERSION {
+                r.error(p, format!("session version {n} is not one this Streamlab reads (it reads version {SESSION_VERSION}); export the session again"));
+                return None;
+            }
+            Some(n)
+        });
+        let stop = o.get("stop_at").and_then(|v| {
+            let p = o.at("stop_at");
+            let s = self.as_object(v, &p);
+            let t_us = self.req(&s, "t_us", |r, v, p| r.uint(v, p, 0, end_us));
+            let events = self.req(&s, "events", |r, v, p| r.uint(v, p, 0, u64::MAX));
+            Some(StopAt { t_us: t_us?, events: events? })
+        });
+        let mut actions: Vec<AppliedAction> = Vec::new();
+        if let Some(items) = o.get("actions").and_then(|v| self.array(v, &o.at("actions"), "session actions", MAX_TIMELINE)) {
+            let mut added = std::mem::take(&mut self.added);
+            let mut last: Option<(u64, u64)> = None;
+            for (i, item) in items.iter().enumerate() {
+                let p = index_path(&o.at("actions"), i);
+                let a = self.as_object(item, &p);
+                let t_us = self.req(&a, "t_us", |r, v, p| r.uint(v, p, 0, end_us));
+                let after_events = self.req(&a, "after_events", |r, v, p| r.uint(v, p, 0, u64::MAX));
+                let Some(name) = self.req(&a, "action", |r, v, p| r.action_name(v, p)) else { continue };
+                let mut fields = vec!["t_us", "after_events", "action"];
+                fields.extend_from_slice(action_fields(&name));
+                self.check_fields(&a, &fields, &[]);
+                let action = self.action(&name, &a, refs, &mut added);
+                let (Some(t_us), Some(after_events), Some(action)) = (t_us, after_events, action) else { continue };
+                if last.is_some_and(|l| (t_us, after_events) < l) {
+                    self.error(&p, "actions must be in the order they were applied: this one comes before the one above it (t_us, then after_events)");
+                    continue;
+                }
+                last = Some((t_us, after_events));
+                actions.push(AppliedAction { t_us, after_events, action });
+            }
+            self.added = added;
+            if let (Some(stop), Some((t, e))) = (stop, last) {
+                if (stop.t_us, stop.events.max(e)) < (t, e) {
+                    self.error(key_path(&o.at("stop_at"), "t_us"), format!("the session stops at {} µs, before its last action at {t} µs", stop.t_us));
+                }
+            }
+        } else if o.map.is_some() && !o.has("actions") {
+            self.error(o.at("actions"), "missing required field \"actions\" (an empty list when no action was applied)");
+        }
+        (actions, stop)
     }
 
     fn entry(
@@ -1918,22 +2006,7 @@ impl Reader {
     ) -> Option<TimelineEntry> {
         let o = self.as_object(v, path);
         let at_ms = self.req(&o, "at_ms", |r, v, p| r.uint(v, p, 0, LONG_MS_MAX));
-        let action_name = self.req(&o, "action", |r, v, p| {
-            let s = r.string(v, p)?;
-            if ACTIONS.contains(&s.as_str()) {
-                return Some(s);
-            }
-            let message = match closest(&s, ACTIONS) {
-                Some(c) => format!("unknown action {}; did you mean {}?", quote(&s), quote(c)),
-                None => format!(
-                    "unknown action {}; expected one of {}",
-                    quote(&s),
-                    quoted_list(ACTIONS)
-                ),
-            };
-            r.error(p, message);
-            None
-        });
+        let action_name = self.req(&o, "action", |r, v, p| r.action_name(v, p));
         let Some(action_name) = action_name else {
             // Without a known action we cannot tell which other fields belong; say nothing about them.
             return None;
@@ -1946,6 +2019,20 @@ impl Reader {
             at_ms: at_ms?,
             action: action?,
         })
+    }
+
+    /// One of `ACTIONS`, or an error that suggests the closest.
+    fn action_name(&mut self, v: &Value, p: &str) -> Option<String> {
+        let s = self.string(v, p)?;
+        if ACTIONS.contains(&s.as_str()) {
+            return Some(s);
+        }
+        let message = match closest(&s, ACTIONS) {
+            Some(c) => format!("unknown action {}; did you mean {}?", quote(&s), quote(c)),
+            None => format!("unknown action {}; expected one of {}", quote(&s), quoted_list(ACTIONS)),
+        };
+        self.error(p, message);
+        None
     }
 
     fn action(
