@@ -16,9 +16,9 @@ step "cargo test"
 cargo test
 
 step "trunk build --release"
-# The web build optimizes for size (opt-level s, then wasm-opt -Oz from index.html): about 22% less
+# The web build optimizes for size (opt-level z, then wasm-opt -Oz from index.html): about 30% less
 # wasm for about 10% less engine speed; the native CLI and benchmark keep opt-level 3.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=s trunk build --release
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z trunk build --release
 
 wasm="$(ls dist/*.wasm 2>/dev/null | head -n 1 || true)"
 [ -n "$wasm" ] || { echo "test: no .wasm in dist/ after trunk build" >&2; exit 1; }
@@ -30,6 +30,10 @@ step "native trace hash of the quickstart scenario (the browser must match it)"
 STREAMLAB_QUICKSTART_HASH="$(cargo run --release --quiet -- run quickstart --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).trace_hash))')"
 export STREAMLAB_QUICKSTART_HASH
 echo "quickstart trace hash: $STREAMLAB_QUICKSTART_HASH"
+# The share test replays the page's exported session with the native binary.
+STREAMLAB_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/release/streamlab"
+export STREAMLAB_BIN
+[ -x "$STREAMLAB_BIN" ] || { echo "test: no native binary at $STREAMLAB_BIN" >&2; exit 1; }
 
 step "end-to-end tests (tests/e2e, headless Chromium)"
 cd tests/e2e

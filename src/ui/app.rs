@@ -11,7 +11,9 @@ use super::editor::EditorPanel;
 use super::eventlog::EventLogPanel;
 use super::groups::GroupsPanel;
 use super::metrics::MetricsPanel;
-use super::hooks::{use_frames, use_shortcuts, use_sim, SimContext};
+use super::hooks::{use_frames, use_share_links, use_shortcuts, use_sim, SimContext};
+use super::settings::SettingsMenu;
+use super::share::ShareMenu;
 use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
 
 #[component]
@@ -23,6 +25,7 @@ pub fn App() -> Html {
         panic!("deliberate panic (#debug-panic in the address) to show the error panel");
     }
     use_frames(store.playing, store.dispatcher());
+    use_share_links(store.dispatcher());
     html! {
         <ContextProvider<SimContext> context={store}>
             <div class="app">
@@ -123,8 +126,11 @@ fn TopBar() -> Html {
     } else {
         html! {
             <select id="scenario" onchange={on_scenario}>
+                if let Some(name) = &sim.shared {
+                    <option value="shared" selected=true disabled=true>{ format!("{name} (shared)") }</option>
+                }
                 { for names.iter().enumerate().map(|(i, name)| html! {
-                    <option value={i.to_string()} selected={sim.selected == Some(i)}>{ *name }</option>
+                    <option value={i.to_string()} selected={sim.shared.is_none() && sim.selected == Some(i)}>{ *name }</option>
                 }) }
             </select>
         }
@@ -161,6 +167,9 @@ fn TopBar() -> Html {
                     <option value={s.key()} selected={sim.speed == *s}>{ s.label() }</option>
                 }) }
             </select>
+            <span class="spacer"></span>
+            <ShareMenu />
+            <SettingsMenu />
         </header>
     }
 }
@@ -172,7 +181,13 @@ fn Messages() -> Html {
     let storage = sim.storage_problem.as_ref().map(|p| html! {
         <section class="panel notice" role="alert" data-testid="storage-problem">{ p.clone() }</section>
     });
-    html! { <>{ for storage }<ScenarioMessages /></> }
+    let link = (!sim.link_errors.is_empty()).then(|| html! {
+        <section class="panel errors" role="alert" data-testid="link-errors">
+            <strong>{ "This share link cannot be opened, so the page runs as before:" }</strong>
+            <ul>{ for sim.link_errors.iter().map(|e| html! { <li>{ e.clone() }</li> }) }</ul>
+        </section>
+    });
+    html! { <>{ for storage }{ for link }<ScenarioMessages /></> }
 }
 
 /// No scenarios in this build, the errors of the selected file, or its description.

@@ -49,8 +49,14 @@ pub fn EditorPanel() -> Html {
                 match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
                     Some(text) => {
                         import_error.set(None);
-                        sim.edit(text);
-                        sim.run_source();
+                        // A session file (exported from this page) replays; a scenario file is edited and run.
+                        match crate::scenario::parse_session(&text) {
+                            Ok(session) if session.stop.is_some() || !session.actions.is_empty() => sim.open_session(session),
+                            _ => {
+                                sim.edit(text);
+                                sim.run_source();
+                            }
+                        }
                     }
                     None => import_error.set(Some(format!("{} could not be read as text", file.name()))),
                 }
@@ -90,7 +96,7 @@ pub fn EditorPanel() -> Html {
 }
 
 /// Offer `text` as a file download.
-fn download(name: &str, text: &str) {
+pub(super) fn download(name: &str, text: &str) {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");

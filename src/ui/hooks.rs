@@ -66,6 +66,9 @@ impl SimHandle {
     pub fn set_seed(&self, seed: u64) {
         self.store.dispatch(Action::SetSeed(seed));
     }
+    pub fn open_session(&self, session: crate::scenario::Session) {
+        self.store.dispatch(Action::OpenSession(Box::new(session)));
+    }
     /// Apply a fault or an action to the simulation at the current simulated time.
     pub fn apply(&self, action: crate::scenario::Action) {
         self.store.dispatch(Action::Apply(action));
@@ -126,6 +129,22 @@ pub fn use_shortcuts(sim: SimHandle) {
                         sim.step_back();
                     }
                     _ => {}
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// A share link pasted into the address of the open page changes only its fragment (no reload):
+/// open it. The page's own "Share" sets the fragment with `history.replaceState`, which fires no event.
+#[hook]
+pub fn use_share_links(dispatcher: UseReducerDispatcher<Store>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|w| {
+            gloo::events::EventListener::new(&w, "hashchange", move |_| {
+                if let Some(fragment) = super::location_fragment().filter(|f| crate::scenario::share::is_share_fragment(f)) {
+                    dispatcher.dispatch(Action::OpenLink(fragment));
                 }
             })
         });

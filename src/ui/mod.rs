@@ -13,6 +13,8 @@ mod groups;
 mod hooks;
 mod metrics;
 mod persist;
+mod settings;
+mod share;
 mod store;
 
 use std::cell::RefCell;
@@ -21,6 +23,13 @@ thread_local! {
     /// What the error panel shows after a panic: scenario, seed and the actions so far, kept current
     /// by the store.
     static SESSION: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The page address's fragment (without `#`), if any.
+pub(crate) fn location_fragment() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let body = hash.strip_prefix('#').unwrap_or(&hash);
+    (!body.is_empty()).then(|| body.to_string())
 }
 
 /// Keep the text the error panel would show if the app panicked now.

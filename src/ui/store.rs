@@ -13,7 +13,9 @@ use yew::Reducible;
 use crate::engine::{Sim, Summary};
 use crate::scenario::builtin::BUILTIN;
 use crate::scenario::workspace::{Workspace, WORKSPACE_VERSION};
-use crate::scenario::{parse_scenario, Action as SimAction, Scenario};
+use crate::scenario::parse::scenario_to_json;
+use crate::scenario::share::{decode_fragment, is_share_fragment};
+use crate::scenario::{parse_scenario, Action as SimAction, Scenario, Session};
 
 /// What the Step button advances: 100 ms of simulated time.
 pub const STEP_US: u64 = 100_000;
@@ -101,6 +103,11 @@ pub enum Action {
     RunSource,
     /// Drop the edits of the selected scenario and run the built-in one.
     RevertSource,
+    /// Open a share link (the URL fragment, with or without `#`): replay its session, paused where it
+    /// was shared. A damaged link is reported and the current run stays.
+    OpenLink(String),
+    /// Open a session (an imported session file): replay it, paused where it stopped.
+    OpenSession(Box<Session>),
 }
 
 /// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
@@ -130,6 +137,11 @@ pub struct Store {
     pub source_errors: Rc<Vec<String>>,
     /// The saved workspace could not be read (it was set aside); shown until the next reload.
     pub storage_problem: Option<String>,
+    /// The run was opened from a share link or a session file (its scenario's name): edits to it are
+    /// not saved over the user's own edits of a built-in.
+    pub shared: Option<String>,
+    /// Why the last share link could not be opened (`path: message` each).
+    pub link_errors: Rc<Vec<String>>,
 }
 
 impl PartialEq for Store {
@@ -145,6 +157,8 @@ impl PartialEq for Store {
             && Rc::ptr_eq(&self.source, &other.source)
             && Rc::ptr_eq(&self.source_errors, &other.source_errors)
             && self.storage_problem == other.storage_problem
+            && self.shared == other.shared
+            && Rc::ptr_eq(&self.link_errors, &other.link_errors)
             && match (&self.sim, &other.sim) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -178,6 +192,8 @@ impl Store {
             source: Rc::new(String::new()),
             source_errors: Rc::new(Vec::new()),
             storage_problem: None,
+            shared: None,
+            link_errors: Rc::new(Vec::new()),
         };
         let mut store = empty;
         let mut seed = None;
@@ -195,6 +211,10 @@ impl Store {
         if let Some(seed) = seed.filter(|_| store.has_sim()) {
             store.seed = seed;
             store = store.restart();
+        }
+        // A share link in the address wins over the saved workspace (which stays saved).
+        if let Some(fragment) = super::location_fragment().filter(|f| is_share_fragment(f)) {
+            store = store.open_link(&fragment);
         }
         super::remember_session(store.session_text());
         store
@@ -230,7 +250,7 @@ impl Store {
 
     /// True when the editor holds the user's own version of the selected scenario.
     pub fn edited(&self) -> bool {
-        self.stem().is_some_and(|s| self.edits.contains_key(s))
+        self.shared.is_none() && self.stem().is_some_and(|s| self.edits.contains_key(s))
     }
 
     fn workspace(&self) -> Workspace {
@@ -262,7 +282,51 @@ impl Store {
         }
     }
 
+    /// Replay `session` and pause where it stopped.
+    fn open_session(mut self, session: Session) -> Store {
+        let Session { scenario, actions, stop } = session;
+        let sim = Sim::replay(&scenario, &actions, stop);
+        self.set_source(scenario_to_json(&scenario));
+        self.seed = scenario.seed;
+        self.shared = Some(scenario.name.clone());
+        self.scenario = Some(Rc::new(scenario));
+        self.errors = Rc::new(Vec::new());
+        self.link_errors = Rc::new(Vec::new());
+        self.summary = sim.summary();
+        self.sim = Some(Rc::new(RefCell::new(sim)));
+        self.playing = false;
+        self.last_wall_ms = None;
+        self.notice = Some(format!(
+            "Opened a shared run: {} action{} replayed, paused where it was shared.",
+            actions.len(),
+            if actions.len() == 1 { "" } else { "s" }
+        ));
+        self.refresh_forced()
+    }
+
+    fn open_link(mut self, fragment: &str) -> Store {
+        match decode_fragment(fragment) {
+            Ok(session) => self.open_session(session),
+            Err(errors) => {
+                self.link_errors = Rc::new(errors.iter().map(|e| e.to_string()).collect());
+                self
+            }
+        }
+    }
+
+    /// The link that replays this run up to now: the page's address with the session in its fragment.
+    pub fn share_fragment(&self) -> Option<String> {
+        self.view(|sim| crate::scenario::share::encode_fragment(&sim.session()))
+    }
+
+    /// This run up to now as a session file (what `streamlab run` replays).
+    pub fn session_json(&self) -> Option<String> {
+        self.view(|sim| sim.session().to_json_pretty())
+    }
+
     fn select(mut self, index: usize) -> Store {
+        self.shared = None;
+        self.link_errors = Rc::new(Vec::new());
         self.selected = Some(index);
         self.playing = false;
         self.last_wall_ms = None;
@@ -464,7 +528,7 @@ impl Store {
             Action::Seek(t_us) => store.go_to(t_us),
             Action::Edit(text) => {
                 let mut store = store;
-                if let Some((stem, json)) = store.selected.and_then(|i| BUILTIN.get(i)) {
+                if let Some((stem, json)) = store.selected.filter(|_| store.shared.is_none()).and_then(|i| BUILTIN.get(i)) {
                     let mut edits = (*store.edits).clone();
                     if text == *json {
                         edits.remove(*stem);
@@ -477,8 +541,13 @@ impl Store {
                 store
             }
             Action::RunSource => store.run_source(),
+            Action::OpenLink(fragment) => store.open_link(&fragment),
+            Action::OpenSession(session) => store.open_session(*session),
             Action::RevertSource => {
                 let mut store = store;
+                if store.shared.is_some() {
+                    return self;
+                }
                 if let Some(stem) = store.stem() {
                     let mut edits = (*store.edits).clone();
                     edits.remove(stem);
@@ -526,7 +595,7 @@ pub fn format_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(c);

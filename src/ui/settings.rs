@@ -1,0 +1,119 @@
+//! The ⚙ menu: the theme (as the system says, light, dark) and the presenter scale, which enlarges
+//! everything for the back row of a room (every size in the style sheet is in rem). Both are kept in
+//! the browser (`streamlab.settings`) and applied to `<html>` before the first paint of the app.
+
+use yew::prelude::*;
+
+const KEY: &str = "streamlab.settings";
+/// Text sizes offered, in percent of the normal 15 px.
+pub const SCALES: [u32; 4] = [100, 125, 150, 200];
+pub const THEMES: [(&str, &str); 3] = [("system", "As the system"), ("light", "Light"), ("dark", "Dark")];
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Settings {
+    pub theme: &'static str,
+    pub scale: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { theme: "system", scale: 100 }
+    }
+}
+
+impl Settings {
+    /// Read from `theme=dark;scale=125`; anything unknown falls back to the default for that part.
+    pub fn from_text(text: &str) -> Settings {
+        let mut s = Settings::default();
+        for part in text.split(';') {
+            match part.split_once('=') {
+                Some(("theme", v)) => {
+                    if let Some((t, _)) = THEMES.iter().find(|(t, _)| *t == v) {
+                        s.theme = t;
+                    }
+                }
+                Some(("scale", v)) => {
+                    if let Some(n) = v.parse::<u32>().ok().filter(|n| SCALES.contains(n)) {
+                        s.scale = n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+
+    pub fn to_text(self) -> String {
+        format!("theme={};scale={}", self.theme, self.scale)
+    }
+
+    pub fn load() -> Settings {
+        storage().and_then(|s| s.get_item(KEY).ok().flatten()).map(|t| Settings::from_text(&t)).unwrap_or_default()
+    }
+
+    fn save(self) {
+        if let Some(s) = storage() {
+            let _ = s.set_item(KEY, &self.to_text());
+        }
+    }
+
+    /// Set `data-theme` and the root font size on `<html>`.
+    pub fn apply(self) {
+        let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+        let _ = match self.theme {
+            "system" => root.remove_attribute("data-theme"),
+            theme => root.set_attribute("data-theme", theme),
+        };
+        let px = 15.0 * f64::from(self.scale) / 100.0;
+        let _ = root.set_attribute("style", &format!("font-size: {px}px"));
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+#[component]
+pub fn SettingsMenu() -> Html {
+    let settings = use_state(Settings::load);
+    let open = use_state(|| false);
+    {
+        let s = *settings;
+        use_effect_with(s, |s| s.apply());
+    }
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let set = |next: Settings| {
+        let settings = settings.clone();
+        Callback::from(move |_: Event| {
+            next.save();
+            settings.set(next);
+        })
+    };
+    html! {
+        <span class="menu">
+            <button onclick={toggle} aria-label="Settings: theme and text size" aria-haspopup="dialog"
+                aria-expanded={if *open { "true" } else { "false" }} title="Theme and text size">{ "⚙" }</button>
+            if *open {
+                <div class="popover" role="dialog" aria-label="Settings" data-testid="settings">
+                    <fieldset>
+                        <legend>{ "Theme" }</legend>
+                        { for THEMES.iter().map(|(key, label)| html! {
+                            <label><input type="radio" name="theme" checked={settings.theme == *key}
+                                onchange={set(Settings { theme: key, ..*settings })} />{ format!(" {label}") }</label>
+                        }) }
+                    </fieldset>
+                    <fieldset>
+                        <legend>{ "Text size (presenter scale)" }</legend>
+                        { for SCALES.iter().map(|n| html! {
+                            <label><input type="radio" name="scale" checked={settings.scale == *n}
+                                onchange={set(Settings { scale: *n, ..*settings })} />{ format!(" {n}%") }</label>
+                        }) }
+                    </fieldset>
+                </div>
+            }
+        </span>
+    }
+}
