@@ -1,6 +1,7 @@
 //! One integration-test binary; each module tests one feature through the public API.
 
 mod assignors;
+mod charts;
 mod cli;
 mod determinism;
 mod groups;

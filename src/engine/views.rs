@@ -42,7 +42,89 @@ pub struct RecordView {
     pub leader_epoch: u32,
 }
 
+/// A vertical line on every chart: when an action or a fault was applied, and what it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    pub t_us: u64,
+    pub label: String,
+    pub fault: bool,
+}
+
+/// The time series the charts draw, one value per metrics sample (about 600 over a run).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ChartView {
+    pub t_us: Vec<u64>,
+    /// Records sent per second over the interval ending at each sample.
+    pub produce_rate: Vec<f64>,
+    /// Records delivered to consumers per second over the same intervals.
+    pub consume_rate: Vec<f64>,
+    /// End-to-end latency (send to processed) over the interval, milliseconds; 0 when nothing was
+    /// processed in it.
+    pub p50_ms: Vec<f64>,
+    pub p99_ms: Vec<f64>,
+    /// Per group (in the order groups started): its total lag at each sample (0 before it started).
+    pub lag: Vec<(String, Vec<u64>)>,
+    pub under_replicated: Vec<u32>,
+    pub offline: Vec<u32>,
+    /// Timeline entries and a person's actions applied so far, in time order.
+    pub markers: Vec<Marker>,
+}
+
+/// A producer as its card shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProducerView {
+    pub name: String,
+    pub topic: String,
+    /// Records per second now (during a spike, the spiked rate).
+    pub rate_per_sec: f64,
+    /// The rate set by the scenario or the last rate change, which a spike returns to.
+    pub base_rate_per_sec: f64,
+    pub acks: crate::scenario::Acks,
+    pub idempotent: bool,
+}
+
 impl Sim {
+    pub fn producer_views(&self) -> Vec<ProducerView> {
+        self.producers
+            .iter()
+            .map(|p| ProducerView {
+                name: p.name.clone(),
+                topic: self.topics.get(p.topic as usize).map(|t| t.name.clone()).unwrap_or_default(),
+                rate_per_sec: p.rate,
+                base_rate_per_sec: p.base_rate,
+                acks: p.acks,
+                idempotent: p.idempotent,
+            })
+            .collect()
+    }
+
+    /// The charts' series and markers up to now.
+    pub fn chart_view(&self) -> ChartView {
+        let samples = &self.metrics.samples;
+        let mut v = ChartView { lag: self.groups.iter().map(|g| (g.id.clone(), Vec::with_capacity(samples.len()))).collect(), ..ChartView::default() };
+        let (mut t0, mut sent0, mut delivered0) = (0u64, 0u64, 0u64);
+        for s in samples {
+            let span_s = s.t_us.saturating_sub(t0) as f64 / 1e6;
+            let rate = |now: u64, before: u64| if span_s > 0.0 { now.saturating_sub(before) as f64 / span_s } else { 0.0 };
+            v.t_us.push(s.t_us);
+            v.produce_rate.push(rate(s.sent, sent0));
+            v.consume_rate.push(rate(s.delivered, delivered0));
+            v.p50_ms.push(s.p50_us as f64 / 1e3);
+            v.p99_ms.push(s.p99_us as f64 / 1e3);
+            for (i, (_, series)) in v.lag.iter_mut().enumerate() {
+                series.push(s.lag.get(i).copied().unwrap_or(0));
+            }
+            v.under_replicated.push(s.under_replicated);
+            v.offline.push(s.offline);
+            (t0, sent0, delivered0) = (s.t_us, s.sent, s.delivered);
+        }
+        let timeline = self.scenario.timeline.iter().filter(|e| e.at_ms.saturating_mul(1000) <= self.now).map(|e| (e.at_ms.saturating_mul(1000), &e.action));
+        let applied = self.applied.iter().map(|a| (a.t_us, &a.action));
+        v.markers = timeline.chain(applied).map(|(t_us, a)| Marker { t_us, label: a.short_label(), fault: a.is_fault() }).collect();
+        v.markers.sort_by_key(|m| m.t_us);
+        v
+    }
+
     fn tp_index(&self, topic: &str, partition: u32) -> Option<u32> {
         self.topics.iter().find(|t| t.name == topic).and_then(|t| t.parts.get(partition as usize).copied())
     }

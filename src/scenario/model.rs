@@ -172,6 +172,17 @@ pub enum Acks {
     All,
 }
 
+impl Acks {
+    /// The value as Kafka's `acks` config spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acks::Zero => "0",
+            Acks::One => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "distribution", rename_all = "lowercase")]
 pub enum KeySpec {
@@ -503,6 +514,40 @@ impl Action {
                 | Action::CrashConsumer { .. }
                 | Action::TrafficSpike { .. }
         )
+    }
+
+    /// A few words for a chart marker or a list: "crash leader orders-0", "spike ×5 checkout".
+    pub fn short_label(&self) -> String {
+        let broker = |b: &BrokerRef| match b {
+            BrokerRef::Id(id) => id.to_string(),
+            BrokerRef::Crashed => "(the crashed one)".into(),
+        };
+        match self {
+            Action::CrashBroker { broker: b } => format!("crash broker {}", broker(b)),
+            Action::RestartBroker { broker: b } => format!("restart broker {}", broker(b)),
+            Action::CrashLeader { topic, partition } => format!("crash leader {topic}-{partition}"),
+            Action::IsolateBroker { broker } => format!("isolate broker {broker}"),
+            Action::PartitionNetwork { groups } => {
+                let sides: Vec<String> = groups.iter().map(|g| g.iter().map(u32::to_string).collect::<Vec<_>>().join(",")).collect();
+                format!("split network {}", sides.join(" | "))
+            }
+            Action::HealNetwork => "heal network".into(),
+            Action::CrashController { controller } => match controller {
+                ControllerRef::Id(id) => format!("crash controller {id}"),
+                ControllerRef::Active => "crash active controller".into(),
+            },
+            Action::RestartController { controller } => format!("restart controller {controller}"),
+            Action::SlowConsumer { group, member, factor } => format!("slow {group}-{member} ×{factor}"),
+            Action::CrashConsumer { group, member } => format!("crash {group}-{member}"),
+            Action::RestartConsumer { group, member } => format!("restart {group}-{member}"),
+            Action::AddConsumer { group } => format!("add consumer to {group}"),
+            Action::RemoveConsumer { group, member } => format!("remove {group}-{member}"),
+            Action::TrafficSpike { producer, factor, duration_ms } => format!("spike ×{factor} {producer} for {} s", *duration_ms as f64 / 1000.0),
+            Action::SetProducerRate { producer, rate_per_sec } => format!("{producer} at {rate_per_sec}/s"),
+            Action::SetProducerAcks { producer, acks } => format!("{producer} acks={}", acks.as_str()),
+            Action::ResetOffsets { group, .. } => format!("reset offsets of {group}"),
+            Action::AddConsumerGroup { group } => format!("start group {}", group.group_id),
+        }
     }
 
     /// The snake_case name used in scenario files.

@@ -6,11 +6,13 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::charts::ChartsPanel;
 use super::cluster::ClusterPanel;
 use super::editor::EditorPanel;
 use super::eventlog::EventLogPanel;
 use super::groups::GroupsPanel;
 use super::metrics::MetricsPanel;
+use super::producers::ProducersPanel;
 use super::hooks::{use_frames, use_share_links, use_shortcuts, use_sim, SimContext};
 use super::settings::SettingsMenu;
 use super::share::ShareMenu;
@@ -34,6 +36,7 @@ pub fn App() -> Html {
                 <main class="layout">
                     <div class="column left">
                         <ClusterPanel />
+                        <ProducersPanel />
                     </div>
                     <div class="column centre">
                         <Messages />
@@ -44,6 +47,9 @@ pub fn App() -> Html {
                     <div class="column right">
                         <EventLogPanel />
                         <MetricsPanel />
+                    </div>
+                    <div class="bottom">
+                        <ChartsPanel />
                     </div>
                 </main>
             </div>

@@ -6,6 +6,7 @@
 //! engine's `Summary`; it never changes the simulation in any other way.
 
 mod app;
+mod charts;
 mod cluster;
 mod editor;
 mod eventlog;
@@ -13,6 +14,7 @@ mod groups;
 mod hooks;
 mod metrics;
 mod persist;
+mod producers;
 mod settings;
 mod share;
 mod store;
