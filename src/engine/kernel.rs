@@ -46,21 +46,42 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// Most events are scheduled a fixed delay after the current time (the network latency, a fetch's
-/// maximum wait, a heartbeat interval), so they arrive in time order. Such events go to a FIFO lane
-/// keyed by their delay instead of the heap; a lane only ever takes an event no earlier than its last
-/// one, so every lane stays sorted by (time, sequence) and popping the least head over the heap and
-/// the lanes gives exactly the heap's order, at a fraction of its cost.
+/// Most events are scheduled a fixed delay after the current time (no delay at all for a message on a
+/// zero-latency link, the network latency, a fetch's maximum wait, a heartbeat interval), so they
+/// arrive in time order. Such events go to a FIFO lane keyed by their delay instead of the heap; a
+/// lane only ever takes an event no earlier than its last one, so every lane stays sorted by (time,
+/// sequence) and popping the least head over the heap and the lanes gives exactly the heap's order,
+/// at a fraction of its cost. Only delays that repeat get a lane (zero, or a delay seen among the last
+/// few that went to the heap): random delays (Poisson arrivals, processing times) go to the heap and
+/// do not churn the lanes. Each lane's head key is cached in a small array, so finding the next
+/// event reads one cache line instead of every lane's front entry.
 const LANES: usize = 8;
+/// How many recent heap delays a new delay is compared with to decide that it repeats.
+const RECENT: usize = 4;
+/// A heap this small is cheaper than scanning one more lane: non-repeating delays go to it.
+const SMALL_HEAP: usize = 16;
+
+/// The (time, sequence) key of an empty lane: later than everything.
+const NO_HEAD: u128 = u128::MAX;
+
+#[inline]
+fn key(time: SimTime, seq: u64) -> u128 {
+    ((time as u128) << 64) | seq as u128
+}
 
 /// Pending events, popped in (time, insertion sequence) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
-    /// The delay each lane takes, and the lanes (at most `LANES`).
-    delays: Vec<SimTime>,
+    /// Each lane's head key ((time << 64) | seq), `NO_HEAD` when the lane is empty.
+    heads: [u128; LANES],
+    /// The delay each lane takes.
+    delays: [SimTime; LANES],
     lanes: Vec<VecDeque<Entry<E>>>,
     /// Bit i set when lane i is not empty.
     busy: u32,
+    /// Delays of the latest events that went to the heap (a ring).
+    recent: [SimTime; RECENT],
+    recent_next: usize,
     seq: u64,
     /// Time of the last event popped: delays (and so lanes) are measured from it.
     now: SimTime,
@@ -69,15 +90,19 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), delays: Vec::with_capacity(LANES), lanes: Vec::with_capacity(LANES), busy: 0, seq: 0, now: 0, len: 0 }
+        EventQueue {
+            heap: BinaryHeap::with_capacity(1024),
+            heads: [NO_HEAD; LANES],
+            delays: [0; LANES],
+            lanes: Vec::with_capacity(LANES),
+            busy: 0,
+            recent: [SimTime::MAX; RECENT],
+            recent_next: 0,
+            seq: 0,
+            now: 0,
+            len: 0,
+        }
     }
-}
-
-/// Where the next event is: the heap or a lane.
-#[derive(Clone, Copy)]
-enum Head {
-    Heap,
-    Lane(usize),
 }
 
 impl<E> EventQueue<E> {
@@ -86,7 +111,8 @@ impl<E> EventQueue<E> {
         self.len += 1;
         let entry = Entry { time, seq: self.seq, event };
         let delay = time.saturating_sub(self.now);
-        let lane = match self.delays.iter().position(|&d| d == delay) {
+        let n = self.lanes.len();
+        let lane = match self.delays[..n].iter().position(|&d| d == delay) {
             Some(i) => {
                 if self.lanes[i].back().is_some_and(|b| b.time > time) {
                     self.heap.push(entry);
@@ -95,13 +121,20 @@ impl<E> EventQueue<E> {
                 i
             }
             None => {
-                let free = !self.busy & ((1u32 << self.lanes.len()) - 1);
+                // A new delay gets a lane only if it repeats; otherwise it would take a lane from a
+                // delay that does.
+                if delay != 0 && self.heap.len() < SMALL_HEAP && !self.recent.contains(&delay) {
+                    self.recent[self.recent_next] = delay;
+                    self.recent_next = (self.recent_next + 1) % RECENT;
+                    self.heap.push(entry);
+                    return;
+                }
+                let free = !self.busy & ((1u32 << n) - 1);
                 if free != 0 {
                     free.trailing_zeros() as usize
-                } else if self.lanes.len() < LANES {
+                } else if n < LANES {
                     self.lanes.push(VecDeque::with_capacity(64));
-                    self.delays.push(delay);
-                    self.lanes.len() - 1
+                    n
                 } else {
                     self.heap.push(entry);
                     return;
@@ -109,27 +142,37 @@ impl<E> EventQueue<E> {
             }
         };
         self.delays[lane] = delay;
+        if self.busy & (1 << lane) == 0 {
+            self.heads[lane] = key(time, entry.seq);
+            self.busy |= 1 << lane;
+        }
         self.lanes[lane].push_back(entry);
-        self.busy |= 1 << lane;
     }
 
+    /// The least key over the heap and the lanes, and the lane holding it (`LANES` for the heap).
     #[inline]
-    fn head(&self) -> Option<(SimTime, u64, Head)> {
-        let mut best = self.heap.peek().map(|e| (e.time, e.seq, Head::Heap));
+    fn head(&self) -> Option<(u128, usize)> {
+        let mut best = self.heap.peek().map_or(NO_HEAD, |e| key(e.time, e.seq));
+        let mut at = LANES;
         let mut busy = self.busy;
         while busy != 0 {
             let i = busy.trailing_zeros() as usize;
             busy &= busy - 1;
-            let e = self.lanes[i].front().expect("busy lane");
-            if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
-                best = Some((e.time, e.seq, Head::Lane(i)));
+            let k = self.heads[i];
+            if k < best {
+                best = k;
+                at = i;
             }
         }
-        best
+        if best == NO_HEAD {
+            None
+        } else {
+            Some((best, at))
+        }
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.head().map(|h| h.0)
+        self.head().map(|(k, _)| (k >> 64) as SimTime)
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
@@ -139,19 +182,23 @@ impl<E> EventQueue<E> {
     /// Pop the next event if its time is no later than `limit`.
     #[inline]
     pub fn pop_due(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let (time, _, head) = self.head()?;
-        if time > limit {
+        let (k, at) = self.head()?;
+        if (k >> 64) as SimTime > limit {
             return None;
         }
-        let e = match head {
-            Head::Heap => self.heap.pop().expect("head exists"),
-            Head::Lane(i) => {
-                let e = self.lanes[i].pop_front().expect("head exists");
-                if self.lanes[i].is_empty() {
-                    self.busy &= !(1 << i);
+        let e = if at == LANES {
+            self.heap.pop().expect("head exists")
+        } else {
+            let lane = &mut self.lanes[at];
+            let e = lane.pop_front().expect("head exists");
+            match lane.front() {
+                Some(f) => self.heads[at] = key(f.time, f.seq),
+                None => {
+                    self.heads[at] = NO_HEAD;
+                    self.busy &= !(1 << at);
                 }
-                e
             }
+            e
         };
         self.len -= 1;
         self.now = e.time;
