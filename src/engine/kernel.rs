@@ -51,10 +51,14 @@ impl<E> Ord for Entry<E> {
 /// arrive in time order. Such events go to a FIFO lane keyed by their delay instead of the heap; a
 /// lane only ever takes an event no earlier than its last one, so every lane stays sorted by (time,
 /// sequence) and popping the least head over the heap and the lanes gives exactly the heap's order,
-/// at a fraction of its cost. Only delays that repeat get a lane (zero, or a delay seen among the last
-/// few that went to the heap): random delays (Poisson arrivals, processing times) go to the heap and
-/// do not churn the lanes. Each lane's head key is cached in a small array, so finding the next
-/// event reads one cache line instead of every lane's front entry.
+/// at a fraction of its cost.
+///
+/// Lane 0 takes the events due now (zero delay: the hops of a zero-latency network), the most
+/// frequent kind; the queue keeps the least key of everything else (`rest`), so popping lane 0 is
+/// one comparison. The other lanes go to delays that repeat (seen among the last few that went to
+/// the heap) or, once the heap is big, to any delay; random delays (Poisson arrivals, processing
+/// times) in a small heap do not churn the lanes. Each lane's head key is cached in a small array, so
+/// finding the least reads one cache line instead of every lane's front entry.
 const LANES: usize = 8;
 /// How many recent heap delays a new delay is compared with to decide that it repeats.
 const RECENT: usize = 4;
@@ -74,11 +78,14 @@ pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     /// Each lane's head key ((time << 64) | seq), `NO_HEAD` when the lane is empty.
     heads: [u128; LANES],
-    /// The delay each lane takes.
+    /// The delay each lane takes (lane 0: always zero).
     delays: [SimTime; LANES],
     lanes: Vec<VecDeque<Entry<E>>>,
     /// Bit i set when lane i is not empty.
     busy: u32,
+    /// The least key over the heap and lanes 1.., and where it is (`LANES` for the heap).
+    rest: u128,
+    rest_at: usize,
     /// Delays of the latest events that went to the heap (a ring).
     recent: [SimTime; RECENT],
     recent_next: usize,
@@ -90,12 +97,16 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
+        let mut lanes = Vec::with_capacity(LANES);
+        lanes.push(VecDeque::with_capacity(64));
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
             heads: [NO_HEAD; LANES],
             delays: [0; LANES],
-            lanes: Vec::with_capacity(LANES),
+            lanes,
             busy: 0,
+            rest: NO_HEAD,
+            rest_at: LANES,
             recent: [SimTime::MAX; RECENT],
             recent_next: 0,
             seq: 0,
@@ -109,52 +120,64 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         self.seq += 1;
         self.len += 1;
-        let entry = Entry { time, seq: self.seq, event };
+        let seq = self.seq;
+        let entry = Entry { time, seq, event };
+        if time == self.now {
+            // Due now: later than everything queued at this time, so lane 0 stays sorted.
+            if self.busy & 1 == 0 {
+                self.heads[0] = key(time, seq);
+                self.busy |= 1;
+            }
+            self.lanes[0].push_back(entry);
+            return;
+        }
         let delay = time.saturating_sub(self.now);
         let n = self.lanes.len();
-        let lane = match self.delays[..n].iter().position(|&d| d == delay) {
-            Some(i) => {
-                if self.lanes[i].back().is_some_and(|b| b.time > time) {
-                    self.heap.push(entry);
-                    return;
-                }
-                i
-            }
+        let lane = match self.delays[1..n].iter().position(|&d| d == delay) {
+            Some(i) if self.lanes[i + 1].back().is_some_and(|b| b.time > time) => LANES,
+            Some(i) => i + 1,
             None => {
-                // A new delay gets a lane only if it repeats; otherwise it would take a lane from a
-                // delay that does.
-                if delay != 0 && self.heap.len() < SMALL_HEAP && !self.recent.contains(&delay) {
+                // A new delay gets a lane only if it repeats or the heap is big; otherwise it would
+                // take a lane from a delay that does.
+                let free = !self.busy & ((1u32 << n) - 2);
+                if self.heap.len() < SMALL_HEAP && !self.recent.contains(&delay) {
                     self.recent[self.recent_next] = delay;
                     self.recent_next = (self.recent_next + 1) % RECENT;
-                    self.heap.push(entry);
-                    return;
-                }
-                let free = !self.busy & ((1u32 << n) - 1);
-                if free != 0 {
+                    LANES
+                } else if free != 0 {
                     free.trailing_zeros() as usize
                 } else if n < LANES {
                     self.lanes.push(VecDeque::with_capacity(64));
                     n
                 } else {
-                    self.heap.push(entry);
-                    return;
+                    LANES
                 }
             }
         };
-        self.delays[lane] = delay;
-        if self.busy & (1 << lane) == 0 {
-            self.heads[lane] = key(time, entry.seq);
-            self.busy |= 1 << lane;
+        let k = key(time, seq);
+        if lane == LANES {
+            self.heap.push(entry);
+        } else {
+            self.delays[lane] = delay;
+            if self.busy & (1 << lane) == 0 {
+                self.heads[lane] = k;
+                self.busy |= 1 << lane;
+            }
+            self.lanes[lane].push_back(entry);
         }
-        self.lanes[lane].push_back(entry);
+        // The new entry is the least of its heap or lane, or not less than `rest`.
+        if k < self.rest {
+            self.rest = k;
+            self.rest_at = lane;
+        }
     }
 
-    /// The least key over the heap and the lanes, and the lane holding it (`LANES` for the heap).
+    /// Recompute `rest` over the heap and lanes 1...
     #[inline]
-    fn head(&self) -> Option<(u128, usize)> {
+    fn find_rest(&mut self) {
         let mut best = self.heap.peek().map_or(NO_HEAD, |e| key(e.time, e.seq));
         let mut at = LANES;
-        let mut busy = self.busy;
+        let mut busy = self.busy & !1;
         while busy != 0 {
             let i = busy.trailing_zeros() as usize;
             busy &= busy - 1;
@@ -164,11 +187,15 @@ impl<E> EventQueue<E> {
                 at = i;
             }
         }
-        if best == NO_HEAD {
-            None
-        } else {
-            Some((best, at))
-        }
+        self.rest = best;
+        self.rest_at = at;
+    }
+
+    /// The least key and the lane holding it (`LANES` for the heap).
+    #[inline]
+    fn head(&self) -> Option<(u128, usize)> {
+        let (k, at) = if self.heads[0] < self.rest { (self.heads[0], 0) } else { (self.rest, self.rest_at) };
+        (k != NO_HEAD).then_some((k, at))
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
@@ -187,7 +214,9 @@ impl<E> EventQueue<E> {
             return None;
         }
         let e = if at == LANES {
-            self.heap.pop().expect("head exists")
+            let e = self.heap.pop().expect("head exists");
+            self.find_rest();
+            e
         } else {
             let lane = &mut self.lanes[at];
             let e = lane.pop_front().expect("head exists");
@@ -197,6 +226,9 @@ impl<E> EventQueue<E> {
                     self.heads[at] = NO_HEAD;
                     self.busy &= !(1 << at);
                 }
+            }
+            if at != 0 {
+                self.find_rest();
             }
             e
         };
