@@ -57,13 +57,16 @@ impl<E> Ord for Entry<E> {
 /// frequent kind; the queue keeps the least key of everything else (`rest`), so popping lane 0 is
 /// one comparison. The other lanes go to delays that repeat (seen among the last few that went to
 /// the heap) or, once the heap is big, to any delay; random delays (Poisson arrivals, processing
-/// times) in a small heap do not churn the lanes. Each lane's head key is cached in a small array, so
+/// times) in a small heap do not churn the lanes. Timers far ahead that get no lane wait in a second
+/// heap, so the heap of near events stays shallow. Each lane's head key is cached in a small array, so
 /// finding the least reads one cache line instead of every lane's front entry.
 const LANES: usize = 8;
 /// How many recent heap delays a new delay is compared with to decide that it repeats.
 const RECENT: usize = 4;
 /// A heap this small is cheaper than scanning one more lane: non-repeating delays go to it.
 const SMALL_HEAP: usize = 16;
+/// Delays from this one (100 ms) on go to the far heap when they get no lane.
+const FAR: SimTime = 100_000;
 
 /// The (time, sequence) key of an empty lane: later than everything.
 const NO_HEAD: u128 = u128::MAX;
@@ -76,6 +79,9 @@ fn key(time: SimTime, seq: u64) -> u128 {
 /// Pending events, popped in (time, insertion sequence) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
+    /// Events at least `FAR` ahead that got no lane (timers: heartbeats, ticks, timeouts), apart
+    /// from the heap so that the heap, where the random delays go, stays shallow.
+    far: BinaryHeap<Entry<E>>,
     /// Each lane's head key ((time << 64) | seq), `NO_HEAD` when the lane is empty.
     heads: [u128; LANES],
     /// The delay each lane takes (lane 0: always zero).
@@ -83,7 +89,8 @@ pub struct EventQueue<E> {
     lanes: Vec<VecDeque<Entry<E>>>,
     /// Bit i set when lane i is not empty.
     busy: u32,
-    /// The least key over the heap and lanes 1.., and where it is (`LANES` for the heap).
+    /// The least key over the heaps and lanes 1.., and where it is (`LANES` for the heap, `LANES + 1`
+    /// for the far heap).
     rest: u128,
     rest_at: usize,
     /// Delays of the latest events that went to the heap (a ring).
@@ -101,6 +108,7 @@ impl<E> Default for EventQueue<E> {
         lanes.push(VecDeque::with_capacity(64));
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
+            far: BinaryHeap::with_capacity(64),
             heads: [NO_HEAD; LANES],
             delays: [0; LANES],
             lanes,
@@ -155,8 +163,11 @@ impl<E> EventQueue<E> {
             }
         };
         let k = key(time, seq);
+        let lane = if lane == LANES && delay >= FAR { LANES + 1 } else { lane };
         if lane == LANES {
             self.heap.push(entry);
+        } else if lane == LANES + 1 {
+            self.far.push(entry);
         } else {
             self.delays[lane] = delay;
             if self.busy & (1 << lane) == 0 {
@@ -177,6 +188,13 @@ impl<E> EventQueue<E> {
     fn find_rest(&mut self) {
         let mut best = self.heap.peek().map_or(NO_HEAD, |e| key(e.time, e.seq));
         let mut at = LANES;
+        if let Some(e) = self.far.peek() {
+            let k = key(e.time, e.seq);
+            if k < best {
+                best = k;
+                at = LANES + 1;
+            }
+        }
         let mut busy = self.busy & !1;
         while busy != 0 {
             let i = busy.trailing_zeros() as usize;
@@ -191,7 +209,7 @@ impl<E> EventQueue<E> {
         self.rest_at = at;
     }
 
-    /// The least key and the lane holding it (`LANES` for the heap).
+    /// The least key and the lane holding it (`LANES` and up for the heaps).
     #[inline]
     fn head(&self) -> Option<(u128, usize)> {
         let (k, at) = if self.heads[0] < self.rest { (self.heads[0], 0) } else { (self.rest, self.rest_at) };
@@ -213,8 +231,9 @@ impl<E> EventQueue<E> {
         if (k >> 64) as SimTime > limit {
             return None;
         }
-        let e = if at == LANES {
-            let e = self.heap.pop().expect("head exists");
+        let e = if at >= LANES {
+            let heap = if at == LANES { &mut self.heap } else { &mut self.far };
+            let e = heap.pop().expect("head exists");
             self.find_rest();
             e
         } else {
