@@ -119,7 +119,8 @@ impl Network {
 
     /// When a message sent now from `a` arrives at `b`, or None if it is lost or cannot get through.
     pub fn transit(&mut self, now: SimTime, a: Node, b: Node) -> Option<SimTime> {
-        if !(self.isolated.is_empty() && self.group_of.is_empty()) && !self.reachable(a, b) {
+        let uncut = self.isolated.is_empty() && self.group_of.is_empty();
+        if !uncut && !self.reachable(a, b) {
             return None;
         }
         // Loss models a dropped client connection: a request or its response never arrives. Traffic
