@@ -119,7 +119,8 @@ impl Network {
 
     /// When a message sent now from `a` arrives at `b`, or None if it is lost or cannot get through.
     pub fn transit(&mut self, now: SimTime, a: Node, b: Node) -> Option<SimTime> {
-        if !self.reachable(a, b) {
+        let uncut = self.isolated.is_empty() && self.group_of.is_empty();
+        if !uncut && !self.reachable(a, b) {
             return None;
         }
         // Loss models a dropped client connection: a request or its response never arrives. Traffic
@@ -1078,7 +1079,10 @@ impl Sim {
 
     fn respond_replica_fetch(&mut self, l: u32, f: u32, tp: u32, session: u64, result: FetchResult) {
         match self.net.transit(self.now, Node::Broker(l), Node::Broker(f)) {
-            Some(t) => self.at(t, Event::ReplicaFetchResponse { follower: f, tp, session, result: Box::new(result) }),
+            Some(t) => {
+                let result = self.boxed(result);
+                self.at(t, Event::ReplicaFetchResponse { follower: f, tp, session, result })
+            }
             None => {
                 let backoff = self.scenario.cluster.config.replica_fetch_backoff_ms * US_PER_MS;
                 self.at(self.now + 30_000 * US_PER_MS + backoff, Event::ReplicaFetchRetry { follower: f, tp, session });
@@ -1365,7 +1369,10 @@ impl Sim {
     pub(crate) fn respond_consumer_fetch(&mut self, b: u32, g: u32, m: u32, tp: u32, session: u64, result: FetchResult) {
         let node = self.groups[g as usize].members[m as usize].node;
         match self.net.transit(self.now, Node::Broker(b), Node::Client(node)) {
-            Some(t) => self.at(t, Event::ConsumerFetchResponse { group: g, member: m, tp, session, result: Box::new(result) }),
+            Some(t) => {
+                let result = self.boxed(result);
+                self.at(t, Event::ConsumerFetchResponse { group: g, member: m, tp, session, result })
+            }
             None => {
                 let timeout = self.groups[g as usize].cfg.request_timeout_ms * US_PER_MS;
                 self.at(self.now + timeout, Event::ConsumerFetchRetry { group: g, member: m, tp, session });

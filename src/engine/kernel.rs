@@ -46,21 +46,56 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// Most events are scheduled a fixed delay after the current time (the network latency, a fetch's
-/// maximum wait, a heartbeat interval), so they arrive in time order. Such events go to a FIFO lane
-/// keyed by their delay instead of the heap; a lane only ever takes an event no earlier than its last
-/// one, so every lane stays sorted by (time, sequence) and popping the least head over the heap and
-/// the lanes gives exactly the heap's order, at a fraction of its cost.
+/// Most events are scheduled a fixed delay after the current time (no delay at all for a message on a
+/// zero-latency link, the network latency, a fetch's maximum wait, a heartbeat interval), so they
+/// arrive in time order. Such events go to a FIFO lane keyed by their delay instead of the heap; a
+/// lane only ever takes an event no earlier than its last one, so every lane stays sorted by (time,
+/// sequence) and popping the least head over the heap and the lanes gives exactly the heap's order,
+/// at a fraction of its cost.
+///
+/// Lane 0 takes the events due now (zero delay: the hops of a zero-latency network), the most
+/// frequent kind; the queue keeps the least key of everything else (`rest`), so popping lane 0 is
+/// one comparison. The other lanes go to delays that repeat (seen among the last few that went to
+/// the heap) or, once the heap is big, to any delay; random delays (Poisson arrivals, processing
+/// times) in a small heap do not churn the lanes. Timers far ahead that get no lane wait in a second
+/// heap, so the heap of near events stays shallow. Each lane's head key is cached in a small array, so
+/// finding the least reads one cache line instead of every lane's front entry.
 const LANES: usize = 8;
+/// How many recent heap delays a new delay is compared with to decide that it repeats.
+const RECENT: usize = 4;
+/// A heap this small is cheaper than scanning one more lane: non-repeating delays go to it.
+const SMALL_HEAP: usize = 16;
+/// Delays from this one (100 ms) on go to the far heap when they get no lane.
+const FAR: SimTime = 100_000;
+
+/// The (time, sequence) key of an empty lane: later than everything.
+const NO_HEAD: u128 = u128::MAX;
+
+#[inline]
+fn key(time: SimTime, seq: u64) -> u128 {
+    ((time as u128) << 64) | seq as u128
+}
 
 /// Pending events, popped in (time, insertion sequence) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
-    /// The delay each lane takes, and the lanes (at most `LANES`).
-    delays: Vec<SimTime>,
+    /// Events at least `FAR` ahead that got no lane (timers: heartbeats, ticks, timeouts), apart
+    /// from the heap so that the heap, where the random delays go, stays shallow.
+    far: BinaryHeap<Entry<E>>,
+    /// Each lane's head key ((time << 64) | seq), `NO_HEAD` when the lane is empty.
+    heads: [u128; LANES],
+    /// The delay each lane takes (lane 0: always zero).
+    delays: [SimTime; LANES],
     lanes: Vec<VecDeque<Entry<E>>>,
     /// Bit i set when lane i is not empty.
     busy: u32,
+    /// The least key over the heaps and lanes 1.., and where it is (`LANES` for the heap, `LANES + 1`
+    /// for the far heap).
+    rest: u128,
+    rest_at: usize,
+    /// Delays of the latest events that went to the heap (a ring).
+    recent: [SimTime; RECENT],
+    recent_next: usize,
     seq: u64,
     /// Time of the last event popped: delays (and so lanes) are measured from it.
     now: SimTime,
@@ -69,67 +104,120 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), delays: Vec::with_capacity(LANES), lanes: Vec::with_capacity(LANES), busy: 0, seq: 0, now: 0, len: 0 }
+        let mut lanes = Vec::with_capacity(LANES);
+        lanes.push(VecDeque::with_capacity(64));
+        EventQueue {
+            heap: BinaryHeap::with_capacity(1024),
+            far: BinaryHeap::with_capacity(64),
+            heads: [NO_HEAD; LANES],
+            delays: [0; LANES],
+            lanes,
+            busy: 0,
+            rest: NO_HEAD,
+            rest_at: LANES,
+            recent: [SimTime::MAX; RECENT],
+            recent_next: 0,
+            seq: 0,
+            now: 0,
+            len: 0,
+        }
     }
-}
-
-/// Where the next event is: the heap or a lane.
-#[derive(Clone, Copy)]
-enum Head {
-    Heap,
-    Lane(usize),
 }
 
 impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         self.seq += 1;
         self.len += 1;
-        let entry = Entry { time, seq: self.seq, event };
-        let delay = time.saturating_sub(self.now);
-        let lane = match self.delays.iter().position(|&d| d == delay) {
-            Some(i) => {
-                if self.lanes[i].back().is_some_and(|b| b.time > time) {
-                    self.heap.push(entry);
-                    return;
-                }
-                i
+        let seq = self.seq;
+        let entry = Entry { time, seq, event };
+        if time == self.now {
+            // Due now: later than everything queued at this time, so lane 0 stays sorted.
+            if self.busy & 1 == 0 {
+                self.heads[0] = key(time, seq);
+                self.busy |= 1;
             }
+            self.lanes[0].push_back(entry);
+            return;
+        }
+        let delay = time.saturating_sub(self.now);
+        let n = self.lanes.len();
+        let lane = match self.delays[1..n].iter().position(|&d| d == delay) {
+            Some(i) if self.lanes[i + 1].back().is_some_and(|b| b.time > time) => LANES,
+            Some(i) => i + 1,
             None => {
-                let free = !self.busy & ((1u32 << self.lanes.len()) - 1);
-                if free != 0 {
+                // A new delay gets a lane only if it repeats or the heap is big; otherwise it would
+                // take a lane from a delay that does.
+                let free = !self.busy & ((1u32 << n) - 2);
+                if self.heap.len() < SMALL_HEAP && !self.recent.contains(&delay) {
+                    self.recent[self.recent_next] = delay;
+                    self.recent_next = (self.recent_next + 1) % RECENT;
+                    LANES
+                } else if free != 0 {
                     free.trailing_zeros() as usize
-                } else if self.lanes.len() < LANES {
+                } else if n < LANES {
                     self.lanes.push(VecDeque::with_capacity(64));
-                    self.delays.push(delay);
-                    self.lanes.len() - 1
+                    n
                 } else {
-                    self.heap.push(entry);
-                    return;
+                    LANES
                 }
             }
         };
-        self.delays[lane] = delay;
-        self.lanes[lane].push_back(entry);
-        self.busy |= 1 << lane;
+        let k = key(time, seq);
+        let lane = if lane == LANES && delay >= FAR { LANES + 1 } else { lane };
+        if lane == LANES {
+            self.heap.push(entry);
+        } else if lane == LANES + 1 {
+            self.far.push(entry);
+        } else {
+            self.delays[lane] = delay;
+            if self.busy & (1 << lane) == 0 {
+                self.heads[lane] = k;
+                self.busy |= 1 << lane;
+            }
+            self.lanes[lane].push_back(entry);
+        }
+        // The new entry is the least of its heap or lane, or not less than `rest`.
+        if k < self.rest {
+            self.rest = k;
+            self.rest_at = lane;
+        }
     }
 
+    /// Recompute `rest` over the heap and lanes 1...
     #[inline]
-    fn head(&self) -> Option<(SimTime, u64, Head)> {
-        let mut best = self.heap.peek().map(|e| (e.time, e.seq, Head::Heap));
-        let mut busy = self.busy;
+    fn find_rest(&mut self) {
+        let mut best = self.heap.peek().map_or(NO_HEAD, |e| key(e.time, e.seq));
+        let mut at = LANES;
+        if let Some(e) = self.far.peek() {
+            let k = key(e.time, e.seq);
+            if k < best {
+                best = k;
+                at = LANES + 1;
+            }
+        }
+        let mut busy = self.busy & !1;
         while busy != 0 {
             let i = busy.trailing_zeros() as usize;
             busy &= busy - 1;
-            let e = self.lanes[i].front().expect("busy lane");
-            if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
-                best = Some((e.time, e.seq, Head::Lane(i)));
+            let k = self.heads[i];
+            if k < best {
+                best = k;
+                at = i;
             }
         }
-        best
+        self.rest = best;
+        self.rest_at = at;
+    }
+
+    /// The least key and the lane holding it (`LANES` and up for the heaps).
+    #[inline]
+    fn head(&self) -> Option<(u128, usize)> {
+        let (k, at) = if self.heads[0] < self.rest { (self.heads[0], 0) } else { (self.rest, self.rest_at) };
+        (k != NO_HEAD).then_some((k, at))
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.head().map(|h| h.0)
+        self.head().map(|(k, _)| (k >> 64) as SimTime)
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
@@ -139,19 +227,29 @@ impl<E> EventQueue<E> {
     /// Pop the next event if its time is no later than `limit`.
     #[inline]
     pub fn pop_due(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let (time, _, head) = self.head()?;
-        if time > limit {
+        let (k, at) = self.head()?;
+        if (k >> 64) as SimTime > limit {
             return None;
         }
-        let e = match head {
-            Head::Heap => self.heap.pop().expect("head exists"),
-            Head::Lane(i) => {
-                let e = self.lanes[i].pop_front().expect("head exists");
-                if self.lanes[i].is_empty() {
-                    self.busy &= !(1 << i);
+        let e = if at >= LANES {
+            let heap = if at == LANES { &mut self.heap } else { &mut self.far };
+            let e = heap.pop().expect("head exists");
+            self.find_rest();
+            e
+        } else {
+            let lane = &mut self.lanes[at];
+            let e = lane.pop_front().expect("head exists");
+            match lane.front() {
+                Some(f) => self.heads[at] = key(f.time, f.seq),
+                None => {
+                    self.heads[at] = NO_HEAD;
+                    self.busy &= !(1 << at);
                 }
-                e
             }
+            if at != 0 {
+                self.find_rest();
+            }
+            e
         };
         self.len -= 1;
         self.now = e.time;

@@ -47,7 +47,10 @@ pub struct Metrics {
     pub duplicates_dropped: u64,
     pub errors: BTreeMap<&'static str, u64>,
     pub e2e: Histogram<u64>,
-    pub e2e_interval: Histogram<u64>,
+    /// End-to-end latencies recorded since the last sample, as recorded in `e2e`: the sample's
+    /// percentiles are read from these (a histogram reset at every sample would clear all its
+    /// buckets each time).
+    pub e2e_interval: Vec<u64>,
     pub ack: Histogram<u64>,
     pub samples: Vec<Sample>,
     pub sample_interval_us: SimTime,
@@ -60,8 +63,7 @@ pub struct Metrics {
 }
 
 /// Latencies from 1 µs to an hour, 3 significant digits. The histogram starts small and grows to
-/// the largest value recorded (callers clamp to an hour), so a fresh or reset one costs little: the
-/// interval histogram is reset at every sample.
+/// the largest value recorded (callers clamp to an hour), so a fresh one costs little.
 fn histogram() -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, 2, 3).expect("valid bounds");
     h.auto(true);
@@ -87,7 +89,7 @@ impl Default for Metrics {
             duplicates_dropped: 0,
             errors: BTreeMap::new(),
             e2e: histogram(),
-            e2e_interval: histogram(),
+            e2e_interval: Vec::new(),
             ack: histogram(),
             samples: Vec::new(),
             sample_interval_us: 100 * US_PER_MS,
@@ -111,11 +113,20 @@ impl Metrics {
     pub fn e2e_latency(&mut self, us: SimTime) {
         let v = us.clamp(1, 3_600_000_000);
         self.e2e.record(v).ok();
-        self.e2e_interval.record(v).ok();
+        self.e2e_interval.push(v);
     }
     #[inline]
     pub fn ack_latency(&mut self, us: SimTime) {
         self.ack.record(us.clamp(1, 3_600_000_000)).ok();
+    }
+    /// What `Histogram::value_at_quantile` gives for the latencies since the last sample (0 < q <= 1):
+    /// the bucket where the count reaches ceil(q * n) is the one holding the ceil(q * n)-th smallest
+    /// value, and the answer is that bucket's highest value.
+    fn interval_quantile(&mut self, q: f64) -> u64 {
+        let n = self.e2e_interval.len();
+        let k = ((q * n as f64).ceil() as usize).clamp(1, n);
+        let (_, v, _) = self.e2e_interval.select_nth_unstable(k - 1);
+        self.e2e.highest_equivalent(*v)
     }
     pub fn record_error(&mut self, e: KafkaError) {
         *self.errors.entry(e.name()).or_insert(0) += 1;
@@ -149,8 +160,8 @@ impl Sim {
         for (i, (_, max)) in lags.iter().enumerate() {
             m.lag_max[i] = m.lag_max[i].max(*max);
         }
-        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { (m.e2e_interval.value_at_quantile(0.5), m.e2e_interval.value_at_quantile(0.99)) };
-        m.e2e_interval.reset();
+        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { (m.interval_quantile(0.5), m.interval_quantile(0.99)) };
+        m.e2e_interval.clear();
         m.samples.push(Sample {
             t_us: self.now,
             sent: m.sent,
@@ -194,5 +205,30 @@ impl Sim {
             ("kafka.consumer:type=consumer-fetch-manager-metrics,name=records-consumed-total", m.delivered as f64),
             ("kafka.consumer:type=consumer-fetch-manager-metrics,name=records-lag-max", lag_max as f64),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::kernel::{exp_us, rng_from_seed};
+
+    /// The sample percentiles read from the interval's values are exactly what a histogram of
+    /// them would give.
+    #[test]
+    fn interval_quantiles_match_the_histogram() {
+        let mut r = rng_from_seed(9);
+        for n in [1usize, 2, 3, 7, 100, 1000, 5000] {
+            let mut m = Metrics::default();
+            let mut h = histogram();
+            for _ in 0..n {
+                let v = exp_us(&mut r, 9_000.0).clamp(1, 3_600_000_000);
+                m.e2e_latency(v);
+                h.record(v).unwrap();
+            }
+            for q in [0.5, 0.99, 1.0, 0.01] {
+                assert_eq!(m.interval_quantile(q), h.value_at_quantile(q), "n {n} q {q}");
+            }
+        }
     }
 }

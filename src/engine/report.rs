@@ -214,10 +214,15 @@ fn round3(x: f64) -> f64 {
     libm::round(x * 1000.0) / 1000.0
 }
 
-/// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`, and report.
-pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
+/// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`.
+pub fn run_sim(scenario: &Scenario, until_ms: Option<u64>) -> Sim {
     let mut sim = Sim::new(scenario);
     let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
     sim.run_until(end);
-    Report::from_sim(&sim)
+    sim
+}
+
+/// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`, and report.
+pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
+    Report::from_sim(&run_sim(scenario, until_ms))
 }
