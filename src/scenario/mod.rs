@@ -2,6 +2,7 @@
 //! error with its JSON path (`parse`), and the built-in scenarios shipped in `static/scenarios/`.
 
 pub mod builtin;
+pub mod comparison;
 pub mod model;
 pub mod parse;
 pub mod workspace;
