@@ -2,8 +2,10 @@
 
 mod assignors;
 mod cli;
+mod compare;
 mod determinism;
 mod groups;
+mod queue;
 mod replication;
 mod retention;
 mod scenario_parse;

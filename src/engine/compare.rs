@@ -66,6 +66,11 @@ const LINES: &[Line] = &[
     Line { key: "lost_acked", label: "acknowledged lost", value: |r| r.anomalies.lost_acked.to_string() },
     Line { key: "processed_twice", label: "processed twice", value: |r| sum(r, |g| g.processed_twice).to_string() },
     Line { key: "order_violations", label: "per-key order violations", value: |r| r.anomalies.order_violations.to_string() },
+    Line {
+        key: "processed_per_group",
+        label: "processed per group",
+        value: |r| r.groups.iter().map(|(n, g)| format!("{n} {}", g.processed)).collect::<Vec<_>>().join(", "),
+    },
     Line { key: "idle_members", label: "idle consumers", value: |r| sum(r, |g| g.idle_members as u64).to_string() },
     Line {
         key: "replay",
@@ -101,6 +106,7 @@ fn note(key: &str, runs: &[NamedReport]) -> String {
         "lost_acked" => format!("acknowledged records were lost in: {}", names(&|r| r.anomalies.lost_acked > 0)),
         "order_violations" => format!("records of one key were processed out of order in: {}", names(&|r| r.anomalies.order_violations > 0)),
         "processed_twice" => format!("records were processed more than once in: {}", names(&|r| r.groups.values().any(|g| g.processed_twice > 0))),
+        "processed_per_group" => "the groups processed different numbers of records (a group created late replays history only on a log)".into(),
         "idle_members" => format!("consumers had nothing to do in: {}", names(&|r| r.groups.values().any(|g| g.idle_members > 0))),
         "rebalance_pauses" => "membership changes paused consumption (a log's consumer group rebalances; a queue's consumers need no assignment)".into(),
         "latency_p50_ms" | "latency_p99_ms" | "latency_mean_ms" => "time from send to processed differs".into(),

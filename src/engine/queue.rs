@@ -54,6 +54,7 @@ const ACKED: u8 = 2;
 const FAILED: u8 = 4;
 const CONSUMED: u8 = 8;
 const LOST: u8 = 16;
+const ROUTED: u8 = 32;
 
 /// One message copy in one queue.
 #[derive(Clone, Debug)]
@@ -770,7 +771,7 @@ impl QueueSim {
             .filter(|(_, q)| q.exchanges.iter().any(|e| e == exchange))
             .filter(|(_, q)| match ty {
                 ExchangeType::Fanout => true,
-                ExchangeType::Direct => q.bindings.as_ref().is_some_and(|b| b.iter().any(|k| *k == rk)),
+                ExchangeType::Direct => q.bindings.as_ref().is_some_and(|b| b.contains(&rk)),
                 ExchangeType::Topic => match &q.bindings {
                     None => true,
                     Some(b) => b.iter().any(|k| topic_matches(k, &rk)),
@@ -797,6 +798,8 @@ impl QueueSim {
         let targets = self.routes(&exchange, key);
         if targets.is_empty() {
             self.unroutable += 1;
+        } else {
+            self.producers[p as usize].status[seq as usize] |= ROUTED;
         }
         if confirms && !targets.is_empty() {
             self.producers[p as usize].pending.insert(seq, (targets.len() as u32, false));
@@ -1353,7 +1356,7 @@ impl QueueSim {
 
     /// Acknowledged and routed somewhere, processed by no queue (includes what is still queued).
     pub fn unseen(&self) -> u64 {
-        self.producers.iter().flat_map(|p| p.status.iter()).filter(|&&s| s & ACKED != 0 && s & CONSUMED == 0).count() as u64
+        self.producers.iter().flat_map(|p| p.status.iter()).filter(|&&s| s & ACKED != 0 && s & ROUTED != 0 && s & CONSUMED == 0).count() as u64
     }
 
     /// Messages held at the end (ready, unacknowledged and dead-lettered) and their bytes, counted
@@ -1371,15 +1374,39 @@ impl QueueSim {
         (records, bytes)
     }
 
-    /// Internal per-queue state for the report: (name, stats, depth at end, alive consumers that
-    /// received nothing, alive consumers, type, leader).
-    pub(crate) fn queue_rows(&self) -> Vec<(String, QueueStats, u64, u32, QueueType, Option<u32>, u64)> {
+    /// Distinct messages the consumers of queue `name` processed.
+    pub fn queue_processed(&self, name: &str) -> u64 {
+        self.queues.iter().find(|q| q.name == name).map_or(0, |q| q.processed.iter().flatten().map(|w| w.count_ones() as u64).sum())
+    }
+
+    /// Per queue, what the report needs.
+    pub(crate) fn queue_rows(&self) -> Vec<QueueRow> {
         self.queues
             .iter()
-            .map(|q| {
-                let idle = q.consumers.iter().filter(|c| c.alive && c.received == 0).count() as u32;
-                (q.name.clone(), q.stats.clone(), q.depth(), idle, q.qtype, q.leader, q.dlq_messages)
+            .map(|q| QueueRow {
+                name: q.name.clone(),
+                stats: q.stats.clone(),
+                depth: q.depth(),
+                idle: q.consumers.iter().filter(|c| c.alive && c.received == 0).count() as u32,
+                queue_type: q.qtype,
+                leader: q.leader,
+                nodes: q.nodes.clone(),
+                dead_letter_queue: q.dlq_messages,
             })
             .collect()
     }
+}
+
+/// One queue's figures for the report.
+pub(crate) struct QueueRow {
+    pub name: String,
+    pub stats: QueueStats,
+    /// Ready plus unacknowledged, now.
+    pub depth: u64,
+    /// Alive consumers that received no message in the whole run.
+    pub idle: u32,
+    pub queue_type: QueueType,
+    pub leader: Option<u32>,
+    pub nodes: Vec<u32>,
+    pub dead_letter_queue: u64,
 }

@@ -163,6 +163,9 @@ pub struct GroupReport {
     /// partition (a partition has one consumer per group); in the queue design consumers that
     /// received no message in the whole run.
     pub idle_members: u32,
+    /// Distinct records this group processed (a group created late that replays history processes
+    /// what was sent before it existed).
+    pub processed: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -234,37 +237,38 @@ impl Report {
         let mut groups = BTreeMap::new();
         let mut queues = BTreeMap::new();
         let mut order_violations = 0;
-        for (name, st, depth, idle, qtype, leader, dlq) in sim.queue_rows() {
+        for q in sim.queue_rows() {
+            let st = q.stats;
             order_violations += st.order_violations;
             groups.insert(
-                name.clone(),
+                q.name.clone(),
                 GroupReport {
                     lag_max: st.depth_max,
-                    lag_end: depth,
+                    lag_end: q.depth,
                     processed_twice: st.processed_twice,
                     failed_tries: st.failed_tries,
                     retried: st.requeued,
                     skipped: st.skipped,
                     dead_lettered: st.dead_lettered,
-                    state: if leader.is_some() { "Running".into() } else { "Unavailable".into() },
+                    state: if q.leader.is_some() { "Running".into() } else { "Unavailable".into() },
                     protocol: "competing-consumers".into(),
                     assignor: "round-robin".into(),
-                    idle_members: idle,
+                    idle_members: q.idle,
+                    processed: sim.queue_processed(&q.name),
                     ..Default::default()
                 },
             );
-            let nodes = sim.queue_views().into_iter().find(|v| v.name == name).map(|v| v.nodes).unwrap_or_default();
             queues.insert(
-                name,
+                q.name,
                 QueueReport {
-                    queue_type: match qtype {
+                    queue_type: match q.queue_type {
                         crate::scenario::QueueType::Classic => "classic".into(),
                         crate::scenario::QueueType::Quorum => "quorum".into(),
                     },
-                    nodes,
-                    leader,
-                    depth_end: depth,
-                    dead_letter_queue: dlq,
+                    nodes: q.nodes,
+                    leader: q.leader,
+                    depth_end: q.depth,
+                    dead_letter_queue: q.dead_letter_queue,
                     stats: st,
                 },
             );
@@ -393,6 +397,7 @@ fn group_report(sim: &Sim, i: usize) -> GroupReport {
         },
         assignor: g.strategy_name.into(),
         idle_members: g.members.iter().filter(|m| m.alive && !m.left && m.owned.is_empty()).count() as u32,
+        processed: sim.checker.group_unique(i as u32),
     }
 }
 

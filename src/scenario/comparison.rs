@@ -227,13 +227,16 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         // A key runs to the next '.' or '['; the longest of the format's dotted names wins.
         let end = rest.find(['.', '[']).unwrap_or(rest.len());
         let mut key = &rest[..end];
-        for d in dotted {
+        for &d in &dotted {
             if d.len() > key.len() && rest.starts_with(d) && rest[d.len()..].chars().next().is_none_or(|c| c == '.' || c == '[') {
                 key = d;
             }
         }
         if key.is_empty() {
             return Err(format!("empty field name in path {path:?}"));
+        }
+        if key.contains([']', '"']) {
+            return Err(format!("unexpected character in field name {key:?} of path {path:?}; quote a key in brackets: [\"{key}\"]"));
         }
         steps.push(Step::Key(key.to_string()));
         rest = &rest[key.len()..];
