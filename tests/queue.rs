@@ -5,6 +5,7 @@ use crate::support::{at, base};
 use crate::timing::mm1;
 use streamlab::engine::queue::{topic_matches, QueueSim};
 use streamlab::engine::report::{run_report, Report};
+use streamlab::scenario::parse::scenario_to_json;
 use streamlab::scenario::*;
 
 /// A queue-design scenario: the test base (500 records/s, 20 keys, one group "billing" of two
@@ -372,4 +373,62 @@ fn actions_without_a_rabbitmq_equivalent_are_counted_not_fatal() {
     let r = run_report(&s, None);
     assert_eq!(r.ignored_actions, 2);
     assert!(r.consumed.unique > 9_000);
+}
+
+/// Pins the queue design's run: a change that alters any queue run changes this hash (update it
+/// deliberately, with the reason in the commit). The log design's golden is in determinism.rs.
+#[test]
+fn queue_design_trace_hash_is_pinned() {
+    let text = std::fs::read_to_string("static/comparisons/log-vs-queue.json").unwrap();
+    let c = streamlab::scenario::comparison::parse_comparison(&text, streamlab::scenario::builtin::builtin).unwrap();
+    let (_, s) = c.runs.iter().find(|(l, _)| l == "rabbitmq-quorum").unwrap();
+    let r = run_report(s, None);
+    assert_eq!((r.trace_hash.as_str(), r.events), ("24856d479fc03931", 84190));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scenario file
+// ---------------------------------------------------------------------------------------------------
+
+fn errors(json: &str) -> Vec<String> {
+    parse_scenario(json).err().unwrap_or_default().iter().map(|e| e.to_string()).collect()
+}
+
+const GROUP: &str = r#""topics": [{"name": "orders", "partitions": 1}], "consumer_groups": [{"group.id": "billing", "topics": ["orders"]}]"#;
+
+#[test]
+fn queue_settings_are_checked_with_paths_and_reasons() {
+    let cases: &[(&str, &str)] = &[
+        (r#""design": "quue""#, r#"$.design: unknown value "quue"; did you mean "queue"?"#),
+        (r#""queue": {"x-overflow": "drop-tail"}"#, r#"$.queue["x-overflow"]: unknown value "drop-tail"; expected one of "drop-head", "reject-publish", "reject-publish-dlx""#),
+        (r#""queue": {"prefetch": -1}"#, r#"$.queue.prefetch: out of range: expected 0 to 65535, got -1"#),
+        (r#""queue": {"queues": {"biling": {}}}"#, r#"$.queue.queues.biling: unknown consumer group "biling"; did you mean "billing"? (each consumer group has a queue of its name)"#),
+        (r#""queue": {"queues": {"billing": {"queue.type": "quorum", "durable": false}}}"#, r#"$.queue.queues.billing.durable: quorum queues are always durable; the queue of group "billing" cannot be "durable": false"#),
+        (r#""queue": {"x-delivery-limit": 0, "queue.type": "quorum"}"#, r#"$.queue["x-delivery-limit"]: must be at least 1 (deliveries before dead-lettering), or -1 for unlimited"#),
+        (r#""design": "queue", "queue": {"exchange.type": "direct"}"#, r#"$.queue.binding_keys: a direct exchange routes by binding key: give the queue of group "billing" its "binding_keys" (the record keys it takes, e.g. ["key-1"])"#),
+        (r#""queue": {"x-message-ttl": 1.5}"#, r#"$.queue["x-message-ttl"]: expected an integer, got 1.5"#),
+    ];
+    for (extra, want) in cases {
+        let got = errors(&format!("{{{GROUP}, {extra}}}"));
+        assert_eq!(got, vec![want.to_string()], "for {extra}");
+    }
+    // The queue section is read (and checked) in the log design too, so one file serves both.
+    assert!(parse_scenario(&format!(r#"{{{GROUP}, "queue": {{"prefetch": 5}}}}"#)).is_ok());
+}
+
+#[test]
+fn a_queue_scenario_writes_back_what_it_read() {
+    let text = format!(
+        r#"{{{GROUP}, "design": "queue", "queue": {{"exchange.type": "topic", "prefetch": 1, "x-message-ttl": 500,
+            "queues": {{"billing": {{"queue.type": "quorum", "x-delivery-limit": 4, "x-dead-letter-exchange": "dlx", "binding_keys": ["key-*"]}}}}}}}}"#
+    );
+    let s = parse_scenario(&text).unwrap();
+    assert_eq!(s.queue.args_for("billing").delivery_limit, Some(4));
+    assert_eq!(s.queue.args_for("billing").message_ttl_ms, Some(500));
+    let again = parse_scenario(&scenario_to_json(&s)).unwrap();
+    assert_eq!(again, s);
+    // A log scenario writes neither field: existing exports do not change.
+    let log = parse_scenario(&format!("{{{GROUP}}}")).unwrap();
+    let json = scenario_to_json(&log);
+    assert!(!json.contains("design") && !json.contains("\"queue\""), "{json}");
 }

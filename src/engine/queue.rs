@@ -817,7 +817,9 @@ impl QueueSim {
     }
 
     fn confirm(&mut self, p: u32, seq: u32, ok: bool) {
-        if self.producers[p as usize].confirms {
+        // Whether the publish waits for a confirm was decided when it was sent (confirms can be
+        // switched by `set_producer_acks` in between).
+        if self.producers[p as usize].pending.contains_key(&seq) {
             self.at(self.now + self.latency, Event::Confirm { producer: p, seq, ok });
         } else if !ok {
             // Fire and forget: the producer never hears; the message was acknowledged and is gone.
