@@ -38,6 +38,8 @@ pub fn heavy_scenario() -> Scenario {
         }],
         consumer_groups: vec![group("analytics"), group("billing"), group("audit")],
         timeline: Vec::new(),
+        design: Design::Log,
+        queue: QueueSpec::default(),
     }
 }
 

@@ -7,9 +7,9 @@
 use clap::{Parser, Subcommand};
 
 use crate::engine::partitioner::partition_for_key;
-use crate::scenario::builtin::{builtin, BUILTIN};
 use crate::engine::Sim;
-use crate::scenario::{parse_scenario, parse_session, Session, ScenarioError, StopAt};
+use crate::scenario::builtin::{builtin, BUILTIN};
+use crate::scenario::{parse_scenario, parse_session, Design, Scenario, ScenarioError, Session, StopAt};
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +63,22 @@ enum Command {
         strategy: String,
         file: String,
     },
+    /// Run several scenarios (log or queue design) and print a scorecard, one column per run. Each
+    /// FILE is a scenario file, a built-in scenario's name, or a comparison file (a base scenario and
+    /// variants of it, each one run).
+    Compare {
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Use this seed for every run instead of the scenarios' own.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop every run at this simulated time (ms).
+        #[arg(long = "until-ms")]
+        until_ms: Option<u64>,
+        /// Print {"runs": [{"name", "report"}...], "differences": [...]} as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the engine benchmark and print its figures.
     Bench,
     /// List the built-in scenarios with their descriptions.
@@ -87,6 +103,7 @@ pub fn main() -> i32 {
             json,
         } => run(&file, seed, until_ms, json),
         Command::Validate { file } => validate(&file),
+        Command::Compare { files, seed, until_ms, json } => compare(&files, seed, until_ms, json),
         Command::Partition { partitions, keys } => partition(partitions, &keys),
         Command::Assign { strategy, file } => assign(&strategy, &file),
         Command::Bench => {
@@ -137,6 +154,14 @@ fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 
         session.scenario.seed = seed;
     }
     eprintln!("SEED={}", session.scenario.seed);
+    if session.scenario.design == Design::Queue {
+        // The queue design runs on its own engine; sessions record actions on the log's engine only.
+        if !session.actions.is_empty() || session.stop.is_some() {
+            eprintln!("error: this session's scenario has \"design\": \"queue\"; sessions replay the log design only");
+            return 1;
+        }
+        return print_report(&crate::engine::report::run_report(&session.scenario, until_ms), json);
+    }
     let stop = match until_ms {
         Some(ms) => {
             let t_us = ms.saturating_mul(1000);
@@ -159,8 +184,12 @@ fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 
     // The process ends right after: freeing every batch of the log one by one would cost more
     // than a tenth of a short run.
     std::mem::forget(sim);
+    print_report(&report, json)
+}
+
+fn print_report(report: &crate::engine::report::Report, json: bool) -> i32 {
     if json {
-        match serde_json::to_string(&report) {
+        match serde_json::to_string(report) {
             Ok(text) => println!("{text}"),
             Err(e) => {
                 eprintln!("cannot write the report as JSON: {e}");
@@ -169,6 +198,73 @@ fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 
         }
     } else {
         println!("{}", report.to_text());
+    }
+    0
+}
+
+/// The runs a `compare` argument stands for: one scenario, or every variant of a comparison file.
+fn load_runs(file: &str) -> Result<Vec<(String, Scenario)>, Vec<String>> {
+    use crate::scenario::comparison::{is_comparison, parse_comparison};
+    let text = read_source(file).map_err(|e| vec![e])?;
+    if is_comparison(&text) {
+        let c = parse_comparison(&text, builtin).map_err(|es| es.iter().map(|e| format!("{file}: {e}")).collect::<Vec<_>>())?;
+        Ok(c.runs)
+    } else {
+        let s = parse_scenario(&text).map_err(|es| es.iter().map(|e| format!("{file}: {e}")).collect::<Vec<_>>())?;
+        Ok(vec![(s.name.clone(), s)])
+    }
+}
+
+fn compare(files: &[String], seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 {
+    use crate::engine::compare::{compare, NamedReport};
+    // Read and check everything before running anything.
+    let mut runs: Vec<(String, Scenario)> = Vec::new();
+    let mut failed = false;
+    for file in files {
+        match load_runs(file) {
+            Ok(rs) => {
+                for (mut name, s) in rs {
+                    // Two runs with one name get "#2", "#3" … so the columns stay apart.
+                    let base = name.clone();
+                    let mut n = 1;
+                    while runs.iter().any(|(m, _)| *m == name) {
+                        n += 1;
+                        name = format!("{base}#{n}");
+                    }
+                    runs.push((name, s));
+                }
+            }
+            Err(errors) => {
+                failed = true;
+                for e in errors {
+                    eprintln!("{e}");
+                }
+            }
+        }
+    }
+    if failed {
+        return 1;
+    }
+    let mut reports = Vec::new();
+    for (name, mut scenario) in runs {
+        if let Some(seed) = seed {
+            scenario.seed = seed;
+        }
+        eprintln!("SEED={} ({name})", scenario.seed);
+        let report = crate::engine::report::run_report(&scenario, until_ms);
+        reports.push(NamedReport { name, report });
+    }
+    let result = compare(reports);
+    if json {
+        match serde_json::to_string(&result) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("cannot write the comparison as JSON: {e}");
+                return 1;
+            }
+        }
+    } else {
+        print!("{}", result.to_text());
     }
     0
 }

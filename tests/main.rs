@@ -3,8 +3,10 @@
 mod assignors;
 mod charts;
 mod cli;
+mod compare;
 mod determinism;
 mod groups;
+mod queue;
 mod replication;
 mod retention;
 mod scenario_parse;

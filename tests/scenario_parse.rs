@@ -166,14 +166,14 @@ fn unknown_fields_suggest_the_closest_name_or_list_the_allowed_ones() {
     check_patch(
         r#"{"zzz": 1}"#,
         &[
-            r#"$.zzz: unknown field "zzz"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline""#,
+            r#"$.zzz: unknown field "zzz"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline", "design", "queue""#,
         ],
     );
     // Not modelled yet, so not accepted: a silent no-op would mislead.
     check_patch(
         r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"isolation.level": "read_committed"}}]}"#,
         &[
-            r#"$.consumer_groups[0].config["isolation.level"]: unknown field "isolation.level"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms", "partition.assignment.strategy", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms""#,
+            r#"$.consumer_groups[0].config["isolation.level"]: unknown field "isolation.level"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms", "partition.assignment.strategy", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "prefetch""#,
         ],
     );
 }
@@ -643,7 +643,7 @@ fn keys_with_special_characters_are_quoted_in_paths() {
     check(
         r#"{"a b": 1}"#,
         &[
-            r#"$["a b"]: unknown field "a b"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline""#,
+            r#"$["a b"]: unknown field "a b"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline", "design", "queue""#,
         ],
     );
 }

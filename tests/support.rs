@@ -29,6 +29,8 @@ pub fn base(name: &str) -> Scenario {
             config: ConsumerConfig { auto_offset_reset: OffsetReset::Earliest, ..Default::default() },
         }],
         timeline: vec![],
+        design: Design::Log,
+        queue: QueueSpec::default(),
     }
 }
 

@@ -96,6 +96,11 @@ impl Checker {
         }
     }
 
+    /// Distinct records group `g` processed.
+    pub fn group_unique(&self, g: u32) -> u64 {
+        self.consumed.get(g as usize).map_or(0, |ps| ps.iter().flatten().map(|w| w.count_ones() as u64).sum())
+    }
+
     pub fn acked_count(&self) -> u64 {
         self.status.iter().flatten().filter(|&&s| s & ACKED != 0).count() as u64
     }

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod assignor;
 pub mod checker;
+pub mod compare;
 pub mod cluster;
 pub mod consumer;
 pub mod eventlog;
@@ -13,6 +14,7 @@ pub mod log;
 pub mod metrics;
 pub mod partitioner;
 pub mod producer;
+pub mod queue;
 pub mod report;
 pub mod sim;
 pub mod views;

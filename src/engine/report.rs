@@ -1,10 +1,13 @@
-//! The run report: what `streamlab run --json` prints, one JSON object. Built from a finished `Sim`.
+//! The run report: what `streamlab run --json` prints, one JSON object. Built from a finished `Sim`
+//! (the log design) or `QueueSim` (the queue design) in the same shape, so runs of both designs can
+//! be put side by side (`streamlab compare`). Fields that only one design fills say so.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::queue::QueueSim;
 use super::sim::Sim;
-use crate::scenario::Scenario;
+use crate::scenario::{Design, Scenario};
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -20,6 +23,66 @@ pub struct Report {
     pub latency_ms: Latency,
     pub groups: BTreeMap<String, GroupReport>,
     pub partitions: PartitionsReport,
+    /// `log` or `queue`.
+    pub design: String,
+    /// The largest backlog of one group: a partition's lag (log) or a queue's depth, ready plus
+    /// unacknowledged (queue).
+    pub backlog_max: u64,
+    /// What the brokers hold at the end.
+    pub storage: StorageReport,
+    /// Can a consumer group created now read what was published before it existed?
+    pub replay: ReplayReport,
+    /// Queue design only: each queue's figures.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub queues: BTreeMap<String, QueueReport>,
+    /// Queue design only: messages no queue was bound for (an exchange drops them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unroutable: u64,
+    /// Queue design only: timeline actions with no RabbitMQ equivalent, logged and ignored.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ignored_actions: u64,
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+pub struct StorageReport {
+    /// Records (log: distinct records retained; queue: message copies held, one per queue,
+    /// including dead-lettered ones).
+    pub records: u64,
+    /// Bytes on all brokers: every replica's copy counted (log: segment bytes of every replica;
+    /// queue: message bytes times the queue's replicas).
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+pub struct ReplayReport {
+    /// Log: true (a new group with `auto.offset.reset=earliest` starts at the log start offset).
+    /// Queue: false (acknowledged messages are deleted; a new queue starts empty).
+    pub possible: bool,
+    /// How far back a new group could start: now minus the timestamp of the oldest retained record
+    /// (retention decides it). 0 for the queue design.
+    pub window_ms: u64,
+    /// Records a new group could replay (from the log start offsets to the log ends).
+    pub records: u64,
+}
+
+/// One queue of the queue design.
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+pub struct QueueReport {
+    /// `classic` or `quorum`.
+    pub queue_type: String,
+    pub nodes: Vec<u32>,
+    /// The node serving it at the end (None: unavailable).
+    pub leader: Option<u32>,
+    /// Messages in the queue at the end (ready plus unacknowledged).
+    pub depth_end: u64,
+    /// Messages held by its dead-letter queue at the end.
+    pub dead_letter_queue: u64,
+    #[serde(flatten)]
+    pub stats: super::queue::QueueStats,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -92,9 +155,17 @@ pub struct GroupReport {
     /// Kafka's group state at the end, and its generation.
     pub state: String,
     pub generation: i32,
-    /// The protocol (`eager` or `cooperative`) and the assignor in use.
+    /// The protocol (`eager` or `cooperative`) and the assignor in use. Queue design:
+    /// `competing-consumers` and `round-robin`.
     pub protocol: String,
     pub assignor: String,
+    /// Members alive at the end with nothing to consume: in the log design members owning no
+    /// partition (a partition has one consumer per group); in the queue design consumers that
+    /// received no message in the whole run.
+    pub idle_members: u32,
+    /// Distinct records this group processed (a group created late that replays history processes
+    /// what was sent before it existed).
+    pub processed: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -128,6 +199,100 @@ impl Report {
             latency_ms,
             groups,
             partitions: PartitionsReport { under_replicated_max: m.urp_max.max(sim.under_replicated_count()), offline_ms: m.offline_us_at(sim.now) / 1000 },
+            design: "log".into(),
+            backlog_max: 0,
+            storage: StorageReport::default(),
+            replay: log_replay(sim),
+            queues: BTreeMap::new(),
+            unroutable: 0,
+            ignored_actions: 0,
+        }
+        .with_log_totals(sim)
+    }
+
+    fn with_log_totals(mut self, sim: &Sim) -> Report {
+        self.backlog_max = self.groups.values().map(|g| g.lag_max).max().unwrap_or(0);
+        let mut st = StorageReport::default();
+        for t in &sim.scenario.topics {
+            for p in 0..t.partitions {
+                if let Some(v) = sim.partition_view(&t.name, p) {
+                    st.bytes += v.replica_state.iter().map(|r| r.bytes).sum::<u64>();
+                    st.records += v.replica_state.iter().map(|r| r.records).max().unwrap_or(0);
+                }
+            }
+        }
+        self.storage = st;
+        self
+    }
+
+    /// Build the report of a queue-design run as it stands.
+    pub fn from_queue_sim(sim: &QueueSim) -> Report {
+        let h = &sim.e2e;
+        let ms = |us: u64| us as f64 / 1000.0;
+        let latency_ms = if h.is_empty() {
+            Latency::default()
+        } else {
+            Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
+        };
+        let mut groups = BTreeMap::new();
+        let mut queues = BTreeMap::new();
+        let mut order_violations = 0;
+        for q in sim.queue_rows() {
+            let st = q.stats;
+            order_violations += st.order_violations;
+            groups.insert(
+                q.name.clone(),
+                GroupReport {
+                    lag_max: st.depth_max,
+                    lag_end: q.depth,
+                    processed_twice: st.processed_twice,
+                    failed_tries: st.failed_tries,
+                    retried: st.requeued,
+                    skipped: st.skipped,
+                    dead_lettered: st.dead_lettered,
+                    state: if q.leader.is_some() { "Running".into() } else { "Unavailable".into() },
+                    protocol: "competing-consumers".into(),
+                    assignor: "round-robin".into(),
+                    idle_members: q.idle,
+                    processed: sim.queue_processed(&q.name),
+                    ..Default::default()
+                },
+            );
+            queues.insert(
+                q.name,
+                QueueReport {
+                    queue_type: match q.queue_type {
+                        crate::scenario::QueueType::Classic => "classic".into(),
+                        crate::scenario::QueueType::Quorum => "quorum".into(),
+                    },
+                    nodes: q.nodes,
+                    leader: q.leader,
+                    depth_end: q.depth,
+                    dead_letter_queue: q.dead_letter_queue,
+                    stats: st,
+                },
+            );
+        }
+        let (records, bytes) = sim.storage();
+        Report {
+            scenario: sim.scenario.name.clone(),
+            seed: sim.scenario.seed,
+            sim_time_ms: sim.now / 1000,
+            events: sim.events,
+            trace_hash: format!("{:016x}", sim.hash.0),
+            produced: Produced { sent: sim.sent, acked: sim.acked, failed: sim.failed },
+            consumed: Consumed { delivered: sim.delivered, unique: sim.unique },
+            anomalies: Anomalies { lost_acked: sim.lost_acked(), duplicates: 0, order_violations, unseen: sim.unseen(), hw_regressions: 0 },
+            latency_ms,
+            backlog_max: groups.values().map(|g| g.lag_max).max().unwrap_or(0),
+            groups,
+            partitions: PartitionsReport::default(),
+            design: "queue".into(),
+            storage: StorageReport { records, bytes },
+            replay: ReplayReport { possible: false, window_ms: 0, records: 0 },
+            queues,
+            unroutable: sim.unroutable,
+            ignored_actions: sim.ignored_actions,
         }
     }
 
@@ -135,7 +300,7 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         let a = &self.anomalies;
-        s += &format!("scenario   {} (seed {})\n", self.scenario, self.seed);
+        s += &format!("scenario   {} (seed {}, design {})\n", self.scenario, self.seed, self.design);
         s += &format!("simulated  {:.3} s, {} events, trace hash {}\n", self.sim_time_ms as f64 / 1000.0, self.events, self.trace_hash);
         s += &format!("produced   {} sent, {} acked, {} failed\n", self.produced.sent, self.produced.acked, self.produced.failed);
         s += &format!("consumed   {} delivered, {} unique\n", self.consumed.delivered, self.consumed.unique);
@@ -148,6 +313,37 @@ impl Report {
             a.lost_acked, a.duplicates, a.order_violations, a.unseen, a.hw_regressions
         );
         s += &format!("partitions under-replicated max {}, offline {} ms\n", self.partitions.under_replicated_max, self.partitions.offline_ms);
+        s += &format!(
+            "storage    {} records, {} bytes held; backlog max {}; replay for a new group: {}\n",
+            self.storage.records,
+            self.storage.bytes,
+            self.backlog_max,
+            if self.replay.possible { format!("yes, {} records over the last {:.3} s", self.replay.records, self.replay.window_ms as f64 / 1000.0) } else { "no".to_string() }
+        );
+        if self.unroutable > 0 || self.ignored_actions > 0 {
+            s += &format!("exchanges  {} unroutable messages; {} timeline actions ignored (no RabbitMQ equivalent)\n", self.unroutable, self.ignored_actions);
+        }
+        for (name, q) in &self.queues {
+            let st = &q.stats;
+            s += &format!(
+                "queue      {name}: {} on {:?} (leader {}); delivered {}, redelivered {}, acked {}, requeued {}, dead-lettered {}, discarded {}, expired {}, dropped by overflow {}, rejected by overflow {}, lost in crash {}, depth max {}, at end {}\n",
+                q.queue_type,
+                q.nodes,
+                q.leader.map_or("none".to_string(), |l| l.to_string()),
+                st.delivered,
+                st.redelivered,
+                st.acked,
+                st.requeued,
+                st.dead_lettered,
+                st.discarded,
+                st.expired,
+                st.dropped_overflow,
+                st.rejected_overflow,
+                st.lost_in_crash,
+                st.depth_max,
+                q.depth_end
+            );
+        }
         for (name, g) in &self.groups {
             s += &format!(
                 "group      {name}: {} {}, {} generation {}; lag max {}, lag at end {}; rebalances {}, {} partition pauses, {} partition-ms in all (longest {} ms); processed twice {}, failed commits {}, poll timeouts {}\n",
@@ -200,7 +396,26 @@ fn group_report(sim: &Sim, i: usize) -> GroupReport {
             super::assignor::Protocol::Cooperative => "cooperative".into(),
         },
         assignor: g.strategy_name.into(),
+        idle_members: g.members.iter().filter(|m| m.alive && !m.left && m.owned.is_empty()).count() as u32,
+        processed: sim.checker.group_unique(i as u32),
     }
+}
+
+/// How far back a consumer group created now could read: the oldest record still in the logs.
+fn log_replay(sim: &Sim) -> ReplayReport {
+    let mut oldest: Option<u64> = None;
+    let mut records = 0;
+    for t in &sim.scenario.topics {
+        for p in 0..t.partitions {
+            let Some(v) = sim.partition_view(&t.name, p) else { continue };
+            let Some(r) = v.replica_state.iter().find(|r| r.is_leader).or(v.replica_state.first()) else { continue };
+            records += r.log_end_offset.saturating_sub(r.log_start_offset);
+            if let Some(first) = sim.log_records(&t.name, p, r.broker, r.log_start_offset, 1).first() {
+                oldest = Some(oldest.map_or(first.timestamp_us, |o| o.min(first.timestamp_us)));
+            }
+        }
+    }
+    ReplayReport { possible: true, window_ms: oldest.map_or(0, |o| sim.now.saturating_sub(o) / 1000), records }
 }
 
 impl Sim {
@@ -214,15 +429,21 @@ fn round3(x: f64) -> f64 {
     libm::round(x * 1000.0) / 1000.0
 }
 
-/// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`.
-pub fn run_sim(scenario: &Scenario, until_ms: Option<u64>) -> Sim {
-    let mut sim = Sim::new(scenario);
-    let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
-    sim.run_until(end);
-    sim
-}
-
-/// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`, and report.
+/// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`, and report. The
+/// scenario's `design` picks the engine: `Sim` for the log, `QueueSim` for the queue.
 pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
-    Report::from_sim(&run_sim(scenario, until_ms))
+    match scenario.design {
+        Design::Log => {
+            let mut sim = Sim::new(scenario);
+            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
+            sim.run_until(end);
+            Report::from_sim(&sim)
+        }
+        Design::Queue => {
+            let mut sim = QueueSim::new(scenario);
+            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
+            sim.run_until(end);
+            Report::from_queue_sim(&sim)
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod builtin;
 pub mod forms;
+pub mod comparison;
 pub mod model;
 pub mod parse;
 pub mod share;

@@ -18,6 +18,163 @@ pub struct Scenario {
     pub producers: Vec<ProducerSpec>,
     pub consumer_groups: Vec<GroupSpec>,
     pub timeline: Vec<TimelineEntry>,
+    /// `log` (Kafka, the default) or `queue` (a RabbitMQ-style classic queue per consumer group).
+    /// Written out only when it is not the default, so existing files export unchanged.
+    #[serde(skip_serializing_if = "Design::is_log")]
+    pub design: Design,
+    /// The queue design's settings (RabbitMQ's argument names); read by the queue design only.
+    #[serde(skip_serializing_if = "QueueSpec::is_default")]
+    pub queue: QueueSpec,
+}
+
+/// Which system runs the scenario's workload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Design {
+    /// A replicated, partitioned log (Kafka): consumers read by offset, records stay until retention.
+    #[default]
+    Log,
+    /// A message queue (RabbitMQ): each consumer group is a queue bound to the producers' exchanges;
+    /// its members compete for messages, which are deleted on acknowledgement.
+    Queue,
+}
+
+impl Design {
+    pub fn is_log(&self) -> bool {
+        *self == Design::Log
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Log => "log",
+            Design::Queue => "queue",
+        }
+    }
+}
+
+/// RabbitMQ's queue types (`x-queue-type`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueType {
+    /// One node holds the queue; durable queues keep persistent messages on its disk.
+    #[default]
+    Classic,
+    /// Raft-replicated over three nodes (or every node of a smaller cluster): a leader, quorum writes
+    /// before the publisher confirm, leader failover on crash.
+    Quorum,
+}
+
+/// `x-overflow`: what a full queue (`x-max-length`) does with a new message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overflow {
+    /// Drop (or dead-letter) the oldest ready message to make room (RabbitMQ's default).
+    #[default]
+    DropHead,
+    /// Refuse the new message: a publisher with confirms gets a nack.
+    RejectPublish,
+    /// Refuse the new message and dead-letter it.
+    RejectPublishDlx,
+}
+
+/// The exchange type every producer's exchange has (the exchange is named after the producer's topic).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeType {
+    /// Every bound queue gets every message: each group sees the whole stream, like a Kafka group.
+    #[default]
+    Fanout,
+    /// A queue gets the messages whose routing key (the record key) equals one of its binding keys.
+    Direct,
+    /// Binding keys are patterns over dot-separated words: `*` one word, `#` zero or more.
+    Topic,
+}
+
+/// A queue's arguments. In `QueueSpec` they are the defaults of every queue; `queues` overrides them
+/// per consumer group. Absent numbers mean "no limit".
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QueueArgs {
+    #[serde(rename = "queue.type", skip_serializing_if = "Option::is_none")]
+    pub queue_type: Option<QueueType>,
+    /// A durable queue survives a node restart with its persistent messages. Quorum queues are
+    /// always durable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub durable: Option<bool>,
+    /// Messages older than this (ms since they were enqueued) expire at the head of the queue.
+    #[serde(rename = "x-message-ttl", skip_serializing_if = "Option::is_none")]
+    pub message_ttl_ms: Option<u64>,
+    /// At most this many ready messages; see `x-overflow`.
+    #[serde(rename = "x-max-length", skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    #[serde(rename = "x-overflow", skip_serializing_if = "Option::is_none")]
+    pub overflow: Option<Overflow>,
+    /// Quorum queues only: after this many deliveries a message returned again is dead-lettered
+    /// (or dropped without a dead-letter exchange). RabbitMQ 4.0's default is 20; -1 is unlimited.
+    #[serde(rename = "x-delivery-limit", skip_serializing_if = "Option::is_none")]
+    pub delivery_limit: Option<i64>,
+    /// Where expired, rejected, overflowing and over-limit messages go (a dead-letter queue bound to
+    /// it is modelled as a counter and the messages it holds).
+    #[serde(rename = "x-dead-letter-exchange", skip_serializing_if = "Option::is_none")]
+    pub dead_letter_exchange: Option<String>,
+    /// Binding keys of the group's queue (direct and topic exchanges). Default `["#"]` for topic;
+    /// required for direct.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding_keys: Option<Vec<String>>,
+}
+
+/// The queue design's settings, RabbitMQ's names where it has one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QueueSpec {
+    #[serde(rename = "exchange.type")]
+    pub exchange_type: ExchangeType,
+    /// Publisher confirms (`confirm.select`): a message counts as acknowledged when the broker
+    /// confirms it. Off: fire and forget, acknowledged when sent (like `acks=0`). Default on.
+    pub publisher_confirms: bool,
+    /// `delivery_mode` 2 (persistent) or 1 (transient). Default persistent.
+    pub persistent: bool,
+    /// `basic.qos` prefetch count per consumer: at most this many unacknowledged deliveries.
+    /// 0 is unlimited. Default 250 (Spring AMQP's default; RabbitMQ recommends 100 to 300). A
+    /// group's `config.prefetch` overrides it.
+    pub prefetch: u32,
+    /// How long the remaining nodes take to elect a new quorum queue leader after its node crashed.
+    #[serde(rename = "leader.election.ms")]
+    pub leader_election_ms: u64,
+    /// Defaults for every queue.
+    #[serde(flatten)]
+    pub args: QueueArgs,
+    /// Per consumer group (its queue's name): arguments that override the defaults.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub queues: std::collections::BTreeMap<String, QueueArgs>,
+}
+
+impl Default for QueueSpec {
+    fn default() -> Self {
+        QueueSpec {
+            exchange_type: ExchangeType::Fanout,
+            publisher_confirms: true,
+            persistent: true,
+            prefetch: 250,
+            leader_election_ms: 2_000,
+            args: QueueArgs::default(),
+            queues: Default::default(),
+        }
+    }
+}
+
+impl QueueSpec {
+    pub fn is_default(&self) -> bool {
+        *self == QueueSpec::default()
+    }
+    /// The arguments of one group's queue: its overrides over the defaults.
+    pub fn args_for(&self, group: &str) -> QueueArgs {
+        let mut a = self.args.clone();
+        if let Some(o) = self.queues.get(group) {
+            macro_rules! over {
+                ($($f:ident),*) => { $( if o.$f.is_some() { a.$f = o.$f.clone(); } )* };
+            }
+            over!(queue_type, durable, message_ttl_ms, max_length, overflow, delivery_limit, dead_letter_exchange, binding_keys);
+        }
+        a
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -402,6 +559,10 @@ pub struct ConsumerConfig {
     pub heartbeat_interval_ms: u64, // 3000
     #[serde(rename = "max.poll.interval.ms")]
     pub max_poll_interval_ms: u64, // 300000
+    /// Queue design only: the members' `basic.qos` prefetch count (overrides `queue.prefetch`).
+    /// Ignored by the log design, so one file can run both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefetch: Option<u32>,
 }
 
 /// A broker named in an action: an id, or the broker most recently crashed and not yet restarted.
@@ -669,6 +830,7 @@ impl Default for ConsumerConfig {
             session_timeout_ms: 45_000,
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,
+            prefetch: None,
         }
     }
 }

@@ -83,6 +83,31 @@ pub fn parse_session(json: &str) -> Result<Session, Vec<ScenarioError>> {
     r.finish(Session { scenario, actions, stop })
 }
 
+/// Every field name of the scenario format that contains a dot (`linger.ms`, `group.id`), so paths
+/// can name such fields without brackets (comparison files' `set`).
+pub fn known_dotted_names() -> Vec<&'static str> {
+    let lists: [&[&str]; 13] = [TOP, CLUSTER, NETWORK, BROKER_CONFIG, TOPIC, TOPIC_CONFIG, PRODUCER, PRODUCER_CONFIG, GROUP, FAILURES, CONSUMER_CONFIG, QUEUE, QUEUE_ARGS];
+    let mut names: Vec<&'static str> = lists.iter().flat_map(|l| l.iter().copied()).filter(|n| n.contains('.')).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Whether one queue's overrides set `key`.
+fn queue_arg_set(a: &QueueArgs, key: &str) -> bool {
+    match key {
+        "queue.type" => a.queue_type.is_some(),
+        "durable" => a.durable.is_some(),
+        "x-message-ttl" => a.message_ttl_ms.is_some(),
+        "x-max-length" => a.max_length.is_some(),
+        "x-overflow" => a.overflow.is_some(),
+        "x-delivery-limit" => a.delivery_limit.is_some(),
+        "x-dead-letter-exchange" => a.dead_letter_exchange.is_some(),
+        "binding_keys" => a.binding_keys.is_some(),
+        _ => false,
+    }
+}
+
 /// The scenario as pretty JSON, every field written out, so `parse_scenario` reads back the same value.
 pub fn scenario_to_json(s: &Scenario) -> String {
     // Serializing these plain structs cannot fail (no maps with non-string keys); an empty string
@@ -286,6 +311,8 @@ const TOP: &[&str] = &[
     "producers",
     "consumer_groups",
     "timeline",
+    "design",
+    "queue",
 ];
 const CLUSTER: &[&str] = &["brokers", "controllers", "racks", "network", "config"];
 const NETWORK: &[&str] = &["latency_ms", "jitter_ms", "loss", "links"];
@@ -366,7 +393,37 @@ const CONSUMER_CONFIG: &[&str] = &[
     "session.timeout.ms",
     "heartbeat.interval.ms",
     "max.poll.interval.ms",
+    "prefetch",
 ];
+const QUEUE: &[&str] = &[
+    "exchange.type",
+    "publisher_confirms",
+    "persistent",
+    "prefetch",
+    "leader.election.ms",
+    "queue.type",
+    "durable",
+    "x-message-ttl",
+    "x-max-length",
+    "x-overflow",
+    "x-delivery-limit",
+    "x-dead-letter-exchange",
+    "binding_keys",
+    "queues",
+];
+const QUEUE_ARGS: &[&str] = &[
+    "queue.type",
+    "durable",
+    "x-message-ttl",
+    "x-max-length",
+    "x-overflow",
+    "x-delivery-limit",
+    "x-dead-letter-exchange",
+    "binding_keys",
+];
+/// RabbitMQ's limit on `x-message-ttl` (an unsigned 32-bit number of milliseconds).
+const MAX_TTL_MS: u64 = u32::MAX as u64;
+const MAX_BINDING_KEYS: usize = 1_000;
 const ACTIONS: &[&str] = &[
     "crash_broker",
     "restart_broker",
@@ -916,6 +973,13 @@ impl Reader {
         let producers = self.producers(&o, &mut refs);
         let consumer_groups = self.groups(&o, &mut refs);
         let timeline = self.timeline(&o, &mut refs, extra);
+        let design = self.val(&o, "design", Design::Log, |r, v, p| {
+            r.choice(v, p, &[("log", Design::Log), ("queue", Design::Queue)])
+        });
+        let queue = match o.get("queue") {
+            Some(v) => self.queue_spec(v, &o.at("queue"), &refs, design),
+            None => QueueSpec::default(),
+        };
 
         let scenario = Scenario {
             name,
@@ -927,8 +991,121 @@ impl Reader {
             producers,
             consumer_groups,
             timeline,
+            design,
+            queue,
         };
         (scenario, refs)
+    }
+
+    /// The `queue` section: RabbitMQ's settings for the queue design.
+    fn queue_spec(&mut self, v: &Value, path: &str, refs: &Refs, design: Design) -> QueueSpec {
+        let o = self.object(v, path, QUEUE, &[]);
+        let d = QueueSpec::default();
+        let exchange_type = self.val(&o, "exchange.type", d.exchange_type, |r, v, p| {
+            r.choice(v, p, &[("fanout", ExchangeType::Fanout), ("direct", ExchangeType::Direct), ("topic", ExchangeType::Topic)])
+        });
+        let publisher_confirms = self.val(&o, "publisher_confirms", d.publisher_confirms, |r, v, p| r.boolean(v, p));
+        let persistent = self.val(&o, "persistent", d.persistent, |r, v, p| r.boolean(v, p));
+        let prefetch = self.val(&o, "prefetch", d.prefetch, |r, v, p| r.u32_in(v, p, 0, u16::MAX as u32));
+        let leader_election_ms = self.val(&o, "leader.election.ms", d.leader_election_ms, |r, v, p| r.uint(v, p, 0, LONG_MS_MAX));
+        let args = self.queue_args(&o);
+        let mut queues = BTreeMap::new();
+        if let Some(qv) = o.get("queues") {
+            let qpath = o.at("queues");
+            match qv {
+                Value::Object(m) => {
+                    if m.len() > MAX_GROUPS {
+                        self.error(&qpath, format!("too many queues: {}; at most {MAX_GROUPS} are allowed", m.len()));
+                    } else {
+                        for (name, item) in m {
+                            let ipath = key_path(&qpath, name);
+                            if refs.groups_complete && !refs.groups.contains_key(name) {
+                                let known: Vec<&str> = refs.groups.keys().map(String::as_str).collect();
+                                self.error(&ipath, format!("{} (each consumer group has a queue of its name)", unknown_name("consumer group", "consumer groups", name, &known)));
+                            }
+                            let io = self.object(item, &ipath, QUEUE_ARGS, &[]);
+                            let a = self.queue_args(&io);
+                            queues.insert(name.clone(), a);
+                        }
+                    }
+                }
+                other => self.wrong_type(&qpath, "an object mapping a consumer group's id to its queue's arguments", other),
+            }
+        }
+        let spec = QueueSpec { exchange_type, publisher_confirms, persistent, prefetch, leader_election_ms, args, queues };
+        // Combinations RabbitMQ refuses, checked per queue with the arguments it ends up with.
+        let mut names: Vec<String> = refs.groups.keys().cloned().collect();
+        for n in spec.queues.keys() {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        for name in &names {
+            let a = spec.args_for(name);
+            let at = |key: &str| -> String {
+                if spec.queues.get(name).is_some_and(|q| queue_arg_set(q, key)) {
+                    key_path(&key_path(&o.at("queues"), name), key)
+                } else {
+                    key_path(path, key)
+                }
+            };
+            let quorum = a.queue_type == Some(QueueType::Quorum);
+            if !quorum && a.delivery_limit.is_some() {
+                self.error(at("x-delivery-limit"), format!("x-delivery-limit is a quorum queue argument; the queue of group {} is classic (set \"queue.type\": \"quorum\"), and a classic queue redelivers a rejected message forever", quote(name)));
+            }
+            if quorum && a.durable == Some(false) {
+                self.error(at("durable"), format!("quorum queues are always durable; the queue of group {} cannot be \"durable\": false", quote(name)));
+            }
+            if design == Design::Queue && exchange_type == ExchangeType::Direct && a.binding_keys.is_none() {
+                self.error(key_path(path, "binding_keys"), format!("a direct exchange routes by binding key: give the queue of group {} its \"binding_keys\" (the record keys it takes, e.g. [\"key-1\"])", quote(name)));
+            }
+        }
+        spec
+    }
+
+    /// The queue arguments found in `o` (the defaults section or one queue's overrides).
+    fn queue_args(&mut self, o: &Obj) -> QueueArgs {
+        let mut a = QueueArgs::default();
+        if let Some(v) = o.get("queue.type") {
+            a.queue_type = self.choice(v, &o.at("queue.type"), &[("classic", QueueType::Classic), ("quorum", QueueType::Quorum)]);
+        }
+        if let Some(v) = o.get("durable") {
+            a.durable = self.boolean(v, &o.at("durable"));
+        }
+        if let Some(v) = o.get("x-message-ttl") {
+            a.message_ttl_ms = self.uint(v, &o.at("x-message-ttl"), 0, MAX_TTL_MS);
+        }
+        if let Some(v) = o.get("x-max-length") {
+            a.max_length = self.uint(v, &o.at("x-max-length"), 0, INT_MAX);
+        }
+        if let Some(v) = o.get("x-overflow") {
+            a.overflow = self.choice(v, &o.at("x-overflow"), &[("drop-head", Overflow::DropHead), ("reject-publish", Overflow::RejectPublish), ("reject-publish-dlx", Overflow::RejectPublishDlx)]);
+        }
+        if let Some(v) = o.get("x-delivery-limit") {
+            a.delivery_limit = self.int(v, &o.at("x-delivery-limit"), -1, INT_MAX as i64).and_then(|n| {
+                if n == 0 {
+                    self.error(o.at("x-delivery-limit"), "must be at least 1 (deliveries before dead-lettering), or -1 for unlimited");
+                    None
+                } else {
+                    Some(n)
+                }
+            });
+        }
+        if let Some(v) = o.get("x-dead-letter-exchange") {
+            a.dead_letter_exchange = self.name(v, &o.at("x-dead-letter-exchange"));
+        }
+        if let Some(v) = o.get("binding_keys") {
+            a.binding_keys = self.distinct(
+                v,
+                &o.at("binding_keys"),
+                "binding keys",
+                MAX_BINDING_KEYS,
+                Some("a queue needs at least one binding key"),
+                |r, v, p| r.string(v, p),
+                |k, _| format!("binding key {} is listed twice", quote(k)),
+            );
+        }
+        a
     }
 
     fn cluster(&mut self, v: &Value, path: &str, refs: &mut Refs) -> ClusterSpec {
@@ -1872,6 +2049,7 @@ impl Reader {
                 d.retry_backoff_ms,
                 int(0, LONG_MS_MAX),
             ),
+            prefetch: self.val(&o, "prefetch", None, |r, v, p| r.u32_in(v, p, 0, u16::MAX as u32).map(Some)),
         }
     }
 

@@ -269,6 +269,12 @@ impl Store {
     /// Run the editor's text if it is a valid scenario (from t = 0, with its own seed).
     fn run_source(mut self) -> Store {
         match parse_scenario(&self.source) {
+            Ok(scenario) if scenario.design == crate::scenario::Design::Queue => {
+                self.source_errors = Rc::new(vec![
+                    "$.design: the app shows the log design so far; run a \"queue\" scenario with `streamlab run FILE` or `streamlab compare`".to_string(),
+                ]);
+                self
+            }
             Ok(scenario) => {
                 self.seed = scenario.seed;
                 self.scenario = Some(Rc::new(scenario));

@@ -1,0 +1,175 @@
+//! The scorecard of `streamlab compare`: several run reports (log or queue design) side by side, one
+//! column per run, and the differences between them. Pure: reports in, a table or JSON out.
+
+use serde::Serialize;
+
+use super::report::Report;
+
+/// One run of a comparison: its label and its report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct NamedReport {
+    pub name: String,
+    pub report: Report,
+}
+
+/// One scorecard line that differs between runs: its key, each run's value, and what it means.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Difference {
+    pub metric: String,
+    /// One value per run, in run order, as the table shows it.
+    pub values: Vec<String>,
+    pub note: String,
+}
+
+/// What `compare --json` prints.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ComparisonReport {
+    pub runs: Vec<NamedReport>,
+    pub differences: Vec<Difference>,
+}
+
+/// The scorecard's lines: a key (for `differences`), a label (for the table), and the value of one
+/// run as text.
+struct Line {
+    key: &'static str,
+    label: &'static str,
+    value: fn(&Report) -> String,
+}
+
+fn throughput(r: &Report) -> f64 {
+    if r.sim_time_ms == 0 {
+        0.0
+    } else {
+        r.consumed.unique as f64 * 1000.0 / r.sim_time_ms as f64
+    }
+}
+
+fn sum<F: Fn(&super::report::GroupReport) -> u64>(r: &Report, f: F) -> u64 {
+    r.groups.values().map(f).sum()
+}
+
+fn queue_sum<F: Fn(&super::queue::QueueStats) -> u64>(r: &Report, f: F) -> u64 {
+    r.queues.values().map(|q| f(&q.stats)).sum()
+}
+
+const LINES: &[Line] = &[
+    Line { key: "design", label: "design", value: |r| r.design.clone() },
+    Line { key: "throughput", label: "throughput (processed/s)", value: |r| format!("{:.1}", throughput(r)) },
+    Line { key: "sent", label: "records sent", value: |r| r.produced.sent.to_string() },
+    Line { key: "acknowledged", label: "acknowledged (acked/confirmed)", value: |r| r.produced.acked.to_string() },
+    Line { key: "failed", label: "failed sends", value: |r| r.produced.failed.to_string() },
+    Line { key: "consumed", label: "processed (unique per group)", value: |r| r.consumed.unique.to_string() },
+    Line { key: "latency_p50_ms", label: "latency p50 (ms)", value: |r| format!("{:.3}", r.latency_ms.p50) },
+    Line { key: "latency_p99_ms", label: "latency p99 (ms)", value: |r| format!("{:.3}", r.latency_ms.p99) },
+    Line { key: "latency_mean_ms", label: "latency mean (ms)", value: |r| format!("{:.3}", r.latency_ms.mean) },
+    Line { key: "backlog_max", label: "max backlog (lag / queue depth)", value: |r| r.backlog_max.to_string() },
+    Line { key: "lost_acked", label: "acknowledged lost", value: |r| r.anomalies.lost_acked.to_string() },
+    Line { key: "processed_twice", label: "processed twice", value: |r| sum(r, |g| g.processed_twice).to_string() },
+    Line { key: "order_violations", label: "per-key order violations", value: |r| r.anomalies.order_violations.to_string() },
+    Line {
+        key: "processed_per_group",
+        label: "processed per group",
+        value: |r| r.groups.iter().map(|(n, g)| format!("{n} {}", g.processed)).collect::<Vec<_>>().join(", "),
+    },
+    Line { key: "idle_members", label: "idle consumers", value: |r| sum(r, |g| g.idle_members as u64).to_string() },
+    Line {
+        key: "replay",
+        label: "new consumer can replay",
+        value: |r| if r.replay.possible { format!("yes, {:.1} s back ({} records)", r.replay.window_ms as f64 / 1000.0, r.replay.records) } else { "no".into() },
+    },
+    Line { key: "storage_records", label: "storage held (records)", value: |r| r.storage.records.to_string() },
+    Line { key: "storage_bytes", label: "storage held (bytes, all replicas)", value: |r| r.storage.bytes.to_string() },
+    Line {
+        key: "rebalance_pauses",
+        label: "rebalance pauses (count, partition-ms)",
+        value: |r| format!("{}, {}", sum(r, |g| g.partition_pauses), sum(r, |g| g.rebalance_pause_ms)),
+    },
+    Line { key: "dead_lettered", label: "dead-lettered", value: |r| sum(r, |g| g.dead_lettered).to_string() },
+    Line { key: "expired", label: "expired (TTL)", value: |r| queue_sum(r, |q| q.expired).to_string() },
+    Line { key: "dropped_overflow", label: "dropped/rejected by overflow", value: |r| (queue_sum(r, |q| q.dropped_overflow) + queue_sum(r, |q| q.rejected_overflow)).to_string() },
+    Line { key: "redelivered", label: "redelivered (queue)", value: |r| queue_sum(r, |q| q.redelivered).to_string() },
+];
+
+/// What a difference in a line means, for the reader of `differences`.
+fn note(key: &str, runs: &[NamedReport]) -> String {
+    let names = |f: &dyn Fn(&Report) -> bool| runs.iter().filter(|r| f(&r.report)).map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
+    match key {
+        "design" => "the runs use different designs: a log keeps records after they are read, a queue deletes them on acknowledgement".into(),
+        "replay" => {
+            let yes = names(&|r| r.replay.possible);
+            if yes.is_empty() {
+                "how far back a new consumer group could start differs (retention)".into()
+            } else {
+                format!("a consumer group created at the end could replay history only in: {yes}")
+            }
+        }
+        "lost_acked" => format!("acknowledged records were lost in: {}", names(&|r| r.anomalies.lost_acked > 0)),
+        "order_violations" => format!("records of one key were processed out of order in: {}", names(&|r| r.anomalies.order_violations > 0)),
+        "processed_twice" => format!("records were processed more than once in: {}", names(&|r| r.groups.values().any(|g| g.processed_twice > 0))),
+        "processed_per_group" => "the groups processed different numbers of records (a group created late replays history only on a log)".into(),
+        "idle_members" => format!("consumers had nothing to do in: {}", names(&|r| r.groups.values().any(|g| g.idle_members > 0))),
+        "rebalance_pauses" => "membership changes paused consumption (a log's consumer group rebalances; a queue's consumers need no assignment)".into(),
+        "latency_p50_ms" | "latency_p99_ms" | "latency_mean_ms" => "time from send to processed differs".into(),
+        "backlog_max" => "the largest backlog (partition lag or queue depth) differs".into(),
+        "storage_records" | "storage_bytes" => "what the brokers still hold at the end differs (a log retains, a queue deletes on ack)".into(),
+        _ => "differs between runs".into(),
+    }
+}
+
+/// Build the comparison of these runs.
+pub fn compare(runs: Vec<NamedReport>) -> ComparisonReport {
+    let mut differences = Vec::new();
+    for line in LINES {
+        let values: Vec<String> = runs.iter().map(|r| (line.value)(&r.report)).collect();
+        if values.windows(2).any(|w| w[0] != w[1]) {
+            differences.push(Difference { metric: line.key.into(), values, note: note(line.key, &runs) });
+        }
+    }
+    ComparisonReport { runs, differences }
+}
+
+impl ComparisonReport {
+    /// The scorecard as a text table: one row per figure, one column per run, then the
+    /// differences in words.
+    pub fn to_text(&self) -> String {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut head = vec![String::new()];
+        head.extend(self.runs.iter().map(|r| r.name.clone()));
+        rows.push(head);
+        for line in LINES {
+            let mut row = vec![line.label.to_string()];
+            row.extend(self.runs.iter().map(|r| (line.value)(&r.report)));
+            rows.push(row);
+        }
+        let cols = rows[0].len();
+        let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let mut s = String::new();
+        for (i, row) in rows.iter().enumerate() {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                let pad = widths[c] - cell.chars().count();
+                if c == 0 {
+                    line += cell;
+                    line += &" ".repeat(pad);
+                } else {
+                    line += "  ";
+                    line += &" ".repeat(pad);
+                    line += cell;
+                }
+            }
+            s += line.trim_end();
+            s += "\n";
+            if i == 0 {
+                s += &"-".repeat(widths.iter().sum::<usize>() + 2 * (cols - 1));
+                s += "\n";
+            }
+        }
+        if !self.differences.is_empty() {
+            s += "\ndifferences\n";
+            for d in &self.differences {
+                s += &format!("  {}: {}\n", d.metric, d.note);
+            }
+        }
+        s
+    }
+}
