@@ -112,7 +112,9 @@ fn queue_arg_set(a: &QueueArgs, key: &str) -> bool {
 pub fn scenario_to_json(s: &Scenario) -> String {
     // Serializing these plain structs cannot fail (no maps with non-string keys); an empty string
     // would be the answer if it ever did, rather than a panic in the browser.
-    serde_json::to_string_pretty(s).unwrap_or_default()
+    // Through `Value`, so the scenario's serializer is generated once for the whole app (the share
+    // link and the session file go through `Value` too): a smaller wasm.
+    serde_json::to_value(s).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_default()
 }
 
 fn syntax_error(e: &serde_json::Error) -> ScenarioError {

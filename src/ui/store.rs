@@ -490,7 +490,7 @@ impl Store {
     pub fn session_text(&self) -> String {
         let name = self.scenario.as_ref().map(|s| s.name.as_str()).unwrap_or("(none)");
         let actions = self
-            .view(|s| serde_json::to_string(s.applied_actions()).unwrap_or_default())
+            .view(|s| serde_json::to_value(s.applied_actions()).map(|v| v.to_string()).unwrap_or_default())
             .unwrap_or_else(|| "[]".into());
         format!(
             "scenario: {name}\nseed: {}\nsimulated time: {} µs\ntrace hash: {}\nactions: {actions}",
