@@ -98,6 +98,11 @@ impl Sim {
             .collect()
     }
 
+    /// Every consumer group's id, in the order they started.
+    pub fn group_ids(&self) -> Vec<String> {
+        self.groups.iter().map(|g| g.id.clone()).collect()
+    }
+
     /// The charts' series and markers up to now.
     pub fn chart_view(&self) -> ChartView {
         let samples = &self.metrics.samples;

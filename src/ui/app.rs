@@ -11,6 +11,7 @@ use super::cluster::ClusterPanel;
 use super::editor::EditorPanel;
 use super::eventlog::EventLogPanel;
 use super::groups::GroupsPanel;
+use super::logview::LogPanel;
 use super::metrics::MetricsPanel;
 use super::producers::ProducersPanel;
 use super::hooks::{use_frames, use_share_links, use_shortcuts, use_sim, SimContext};
@@ -41,6 +42,7 @@ pub fn App() -> Html {
                     <div class="column centre">
                         <Messages />
                         <Figures />
+                        <LogPanel />
                         <GroupsPanel />
                         <EditorPanel />
                     </div>

@@ -1,5 +1,6 @@
 //! "What happened": the engine's event log in full sentences, newest first, with simulated times and a
-//! filter by kind (faults, elections, ISR changes, groups …). Bounded to the latest lines.
+//! filter by kind (faults, elections, ISR changes, groups …). Bounded to the latest lines. A line's
+//! time is a button that seeks the run to that moment.
 
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -39,6 +40,10 @@ pub fn EventLogPanel() -> Html {
         let kind = kind.clone();
         Callback::from(move |e: Event| kind.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
+    let seek = |t_us: u64| {
+        let sim = sim.clone();
+        Callback::from(move |_: MouseEvent| sim.seek(t_us))
+    };
     html! {
         <section class="panel events" aria-labelledby="events-title">
             <h2 id="events-title">{ "What happened" }</h2>
@@ -50,7 +55,8 @@ pub fn EventLogPanel() -> Html {
                 if lines.is_empty() { <li class="muted">{ "Nothing yet." }</li> }
                 { for lines.iter().map(|l| html! {
                     <li class={classes!("line", l.kind)}>
-                        <time class="mono">{ &format_sim_time(l.t_us)[4..] }</time>
+                        <button class="link mono" onclick={seek(l.t_us)} aria-label={format!("Go to {}", &format_sim_time(l.t_us)[4..])}
+                            title="Go to this moment (the run is re-simulated up to there)">{ &format_sim_time(l.t_us)[4..] }</button>
                         { " " }<span>{ l.text.clone() }</span>
                     </li>
                 }) }

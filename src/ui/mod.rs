@@ -12,6 +12,7 @@ mod editor;
 mod eventlog;
 mod groups;
 mod hooks;
+mod logview;
 mod metrics;
 mod persist;
 mod producers;
