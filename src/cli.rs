@@ -24,10 +24,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and print its report. FILE is a path or the name of a built-in scenario, or a
-    /// session file exported by the app (a scenario with the actions a person applied): its actions
-    /// are replayed where they were applied and the run stops where the session stopped, so the
-    /// trace hash is the one the page showed.
+    /// Run a scenario and print its report. FILE is a path or the name of a built-in scenario, a
+    /// session file exported by the app (a scenario with the actions a person applied), or a share
+    /// link copied from the app (quote it): a session's actions are replayed where they were applied
+    /// and the run stops where the session stopped, so the trace hash is the one the page showed.
     Run {
         file: String,
         /// Use this seed instead of the scenario's.
@@ -128,6 +128,11 @@ fn read_source(file: &str) -> Result<String, String> {
 }
 
 fn load(file: &str) -> Result<Session, Vec<String>> {
+    // A share link copied from the app (`http://…/#s1=…`) holds a whole session.
+    if file.contains("#s1=") {
+        let fragment = crate::scenario::share::fragment_of(file);
+        return crate::scenario::share::decode_fragment(fragment).map_err(|errors| errors.iter().map(ScenarioError::to_string).collect());
+    }
     let text = read_source(file).map_err(|e| vec![e])?;
     parse_session(&text).map_err(|errors| errors.iter().map(ScenarioError::to_string).collect())
 }

@@ -256,6 +256,15 @@ fn run_replays_a_session_file_to_the_hash_the_page_showed() {
     assert_eq!(report["trace_hash"], format!("{:016x}", sim.trace_hash()));
     assert_eq!(report["sim_time_ms"], 6_000);
     assert!(stderr(&o).contains(&format!("session: 2 actions replayed; stopped at 6000000 µs after {} events", sim.events())), "{}", stderr(&o));
+    // The share link of the same session runs to the same hash.
+    let link = format!("http://127.0.0.1:8080/#{}", streamlab::scenario::share::encode_fragment(&sim.session()));
+    let o = streamlab(&["run", &link, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let from_link: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(from_link["trace_hash"], report["trace_hash"]);
+    let o = streamlab(&["run", "http://127.0.0.1:8080/#s1=AAAA"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("link: the link is damaged"), "{}", stderr(&o));
     // Another seed would not be the recorded run.
     let o = streamlab(&["run", &path, "--seed", "9"]);
     assert_eq!(o.status.code(), Some(2));

@@ -136,18 +136,25 @@ pub fn use_shortcuts(sim: SimHandle) {
     });
 }
 
-/// A share link pasted into the address of the open page changes only its fragment (no reload):
-/// open it. The page's own "Share" sets the fragment with `history.replaceState`, which fires no event.
+/// Open the share link in the page's address: once when the app starts (it wins over the saved
+/// workspace, which stays saved), and again when only the fragment changes (a link pasted into the
+/// address of the open page does not reload it). The page's own "Share" sets the fragment with
+/// `history.replaceState`, which fires no event. Unpacking is asynchronous (the browser's
+/// DecompressionStream); the run opens when it is done.
 #[hook]
 pub fn use_share_links(dispatcher: UseReducerDispatcher<Store>) {
     use_effect_with((), move |_| {
-        let listener = web_sys::window().map(|w| {
-            gloo::events::EventListener::new(&w, "hashchange", move |_| {
-                if let Some(fragment) = super::location_fragment().filter(|f| crate::scenario::share::is_share_fragment(f)) {
-                    dispatcher.dispatch(Action::OpenLink(fragment));
+        let open = move |dispatcher: UseReducerDispatcher<Store>| {
+            let Some(fragment) = super::location_fragment().filter(|f| crate::scenario::share::is_share_fragment(f)) else { return };
+            wasm_bindgen_futures::spawn_local(async move {
+                match super::share::decode_fragment(&fragment).await {
+                    Ok(session) => dispatcher.dispatch(Action::OpenSession(Box::new(session))),
+                    Err(errors) => dispatcher.dispatch(Action::LinkFailed(errors)),
                 }
-            })
-        });
+            });
+        };
+        open(dispatcher.clone());
+        let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| open(dispatcher.clone())));
         move || drop(listener)
     });
 }

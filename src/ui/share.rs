@@ -4,12 +4,82 @@
 //! trace hash. "Export session" saves the same session as a file, which `streamlab run` replays in a
 //! terminal to that trace hash. A link that cannot be opened is explained above the figures.
 
-use wasm_bindgen::JsValue;
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair, WritableStream};
 use yew::prelude::*;
+
+use crate::scenario::share::{fragment_from_packed, packed_from_fragment, session_from_unpacked, session_bytes, unpack_error, MAX_UNPACKED_BYTES};
+use crate::scenario::Session;
 
 use super::editor::download;
 use super::hooks::use_sim;
 use super::store::{format_hash, format_sim_time};
+
+// The Compression Streams API (every current browser has it; web-sys lists it as unstable, so it is
+// bound here directly).
+#[wasm_bindgen]
+extern "C" {
+    type CompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<CompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &CompressionStream) -> ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &CompressionStream) -> WritableStream;
+
+    type DecompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &DecompressionStream) -> ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &DecompressionStream) -> WritableStream;
+}
+
+/// `bytes` through one of the browser's (de)compression streams, read chunk by chunk; `None` when the
+/// stream fails (damaged data), `Some(Err(()))` when the output passes `limit` bytes.
+async fn through(bytes: &[u8], pair: ReadableWritablePair, limit: usize) -> Option<Result<Vec<u8>, ()>> {
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let input: ReadableStream = Blob::new_with_u8_array_sequence(&parts).ok()?.stream();
+    let reader: ReadableStreamDefaultReader = input.pipe_through(&pair).get_reader().dyn_into().ok()?;
+    let mut out = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.ok()?;
+        if Reflect::get(&chunk, &"done".into()).ok()?.as_bool().unwrap_or(true) {
+            return Some(Ok(out));
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into()).ok()?.dyn_into().ok()?;
+        if out.len() + value.length() as usize > limit {
+            let _ = reader.cancel();
+            return Some(Err(()));
+        }
+        out.extend_from_slice(&value.to_vec());
+    }
+}
+
+/// The share fragment (without `#`) for `session`, compressed by the browser.
+pub async fn encode_fragment(session: &Session) -> Option<String> {
+    let stream = CompressionStream::new("deflate-raw").ok()?;
+    let pair = ReadableWritablePair::new(&stream.readable(), &stream.writable());
+    let packed = through(&session_bytes(session), pair, usize::MAX).await?.ok()?;
+    Some(fragment_from_packed(&packed))
+}
+
+/// The session a share fragment carries, or every reason it carries none (`path: message`).
+pub async fn decode_fragment(fragment: &str) -> Result<Session, Vec<String>> {
+    let strings = |errors: Vec<crate::scenario::ScenarioError>| errors.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let packed = packed_from_fragment(fragment).map_err(strings)?;
+    let stream = DecompressionStream::new("deflate-raw").map_err(|_| vec!["link: this browser cannot unpack share links (no DecompressionStream)".to_string()])?;
+    let pair = ReadableWritablePair::new(&stream.readable(), &stream.writable());
+    match through(&packed, pair, MAX_UNPACKED_BYTES).await {
+        Some(Ok(bytes)) => session_from_unpacked(bytes).map_err(strings),
+        Some(Err(())) => Err(strings(unpack_error(true))),
+        None => Err(strings(unpack_error(false))),
+    }
+}
 
 /// What the link replays, fixed when it was made.
 #[derive(Clone, PartialEq)]
@@ -41,15 +111,19 @@ pub fn ShareMenu() -> Html {
         let made = made.clone();
         let copied = copied.clone();
         Callback::from(move |_: MouseEvent| {
-            let Some(fragment) = sim.share_fragment() else { return };
-            let url = format!("{}#{fragment}", base_url());
-            // The address bar shows the link too; replaceState fires no hashchange, so nothing reloads.
-            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-            }
-            let actions = sim.view(|s| s.applied_actions().len()).unwrap_or(0);
-            made.set(Some(Made { url, at_us: sim.summary.now_us, hash: sim.summary.trace_hash, actions }));
-            copied.set(false);
+            let Some(session) = sim.view(|s| s.session()) else { return };
+            let (at_us, hash, actions) = (sim.summary.now_us, sim.summary.trace_hash, session.actions.len());
+            let (made, copied) = (made.clone(), copied.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let Some(fragment) = encode_fragment(&session).await else { return };
+                let url = format!("{}#{fragment}", base_url());
+                // The address bar shows the link too; replaceState fires no hashchange, so nothing reloads.
+                if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+                }
+                made.set(Some(Made { url, at_us, hash, actions }));
+                copied.set(false);
+            });
         })
     };
     let close = {

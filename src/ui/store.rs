@@ -14,7 +14,6 @@ use crate::engine::{Sim, Summary};
 use crate::scenario::builtin::BUILTIN;
 use crate::scenario::workspace::{Workspace, WORKSPACE_VERSION};
 use crate::scenario::parse::scenario_to_json;
-use crate::scenario::share::{decode_fragment, is_share_fragment};
 use crate::scenario::{parse_scenario, Action as SimAction, Scenario, Session};
 
 /// What the Step button advances: 100 ms of simulated time.
@@ -103,11 +102,11 @@ pub enum Action {
     RunSource,
     /// Drop the edits of the selected scenario and run the built-in one.
     RevertSource,
-    /// Open a share link (the URL fragment, with or without `#`): replay its session, paused where it
-    /// was shared. A damaged link is reported and the current run stays.
-    OpenLink(String),
-    /// Open a session (an imported session file): replay it, paused where it stopped.
+    /// Open a session (a share link's, or an imported session file's): replay it, paused where it
+    /// stopped.
     OpenSession(Box<Session>),
+    /// A share link could not be opened: why (`path: message` each). The current run stays.
+    LinkFailed(Vec<String>),
 }
 
 /// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
@@ -212,10 +211,6 @@ impl Store {
             store.seed = seed;
             store = store.restart();
         }
-        // A share link in the address wins over the saved workspace (which stays saved).
-        if let Some(fragment) = super::location_fragment().filter(|f| is_share_fragment(f)) {
-            store = store.open_link(&fragment);
-        }
         super::remember_session(store.session_text());
         store
     }
@@ -308,21 +303,6 @@ impl Store {
             if actions.len() == 1 { "" } else { "s" }
         ));
         self.refresh_forced()
-    }
-
-    fn open_link(mut self, fragment: &str) -> Store {
-        match decode_fragment(fragment) {
-            Ok(session) => self.open_session(session),
-            Err(errors) => {
-                self.link_errors = Rc::new(errors.iter().map(|e| e.to_string()).collect());
-                self
-            }
-        }
-    }
-
-    /// The link that replays this run up to now: the page's address with the session in its fragment.
-    pub fn share_fragment(&self) -> Option<String> {
-        self.view(|sim| crate::scenario::share::encode_fragment(&sim.session()))
     }
 
     /// This run up to now as a session file (what `streamlab run` replays).
@@ -547,8 +527,8 @@ impl Store {
                 store
             }
             Action::RunSource => store.run_source(),
-            Action::OpenLink(fragment) => store.open_link(&fragment),
             Action::OpenSession(session) => store.open_session(*session),
+            Action::LinkFailed(errors) => Store { link_errors: Rc::new(errors), ..store },
             Action::RevertSource => {
                 let mut store = store;
                 if store.shared.is_some() {

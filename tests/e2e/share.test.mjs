@@ -76,6 +76,10 @@ test('a damaged link is explained and the page keeps working', { timeout: 60_000
   assert.match(await page.getByTestId('link-errors').innerText(), /link: the link is damaged/);
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   assert.equal(await simTimeMs(page), 100, 'the default scenario runs as before');
+  // Base64url that does not unpack, pasted into the address of the open page (no reload).
+  await page.evaluate(() => { location.hash = '#s1=AAAA'; });
+  await page.getByTestId('link-errors').getByText(/its data does not unpack/).waitFor({ timeout: 5_000 });
+  assert.equal(await simTimeMs(page), 100, 'the run is untouched');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
