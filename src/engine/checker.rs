@@ -106,45 +106,122 @@ impl Checker {
     }
 }
 
+/// One anomaly the checker found, located so a person can go and look at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// `lost` (acknowledged, not in the log), `duplicate`, `order` (per-key order violation) or `unseen`.
+    pub kind: &'static str,
+    pub producer: u32,
+    pub seq: u64,
+    pub key: Option<u32>,
+    pub topic: u32,
+    /// The partition it is in (or, lost, the one its key maps to), when known.
+    pub partition: Option<u32>,
+    pub offset: Option<u64>,
+    /// For an order violation: the record of the same producer and key stored before it though sent after.
+    pub before: Option<(u64, u64)>,
+}
+
+/// A record's whole story, as far as the run knows it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordStory {
+    pub producer: u32,
+    pub seq: u64,
+    pub key: Option<u32>,
+    pub sent: bool,
+    pub sent_at_us: Option<u64>,
+    pub acked: bool,
+    pub failed: bool,
+    /// Removed by retention or compaction (not a loss).
+    pub expired: bool,
+    pub topic: u32,
+    pub partition: Option<u32>,
+    /// Every replica holding it: (broker, offset, leader epoch of its batch, is the leader now).
+    pub replicas: Vec<(u32, u64, u32, bool)>,
+    /// Below the leader's high watermark: committed, readable by consumers.
+    pub committed: bool,
+    /// Groups that processed it (at least once), by index.
+    pub consumed_by: Vec<u32>,
+    /// Acknowledged to its producer and absent from the partition's log (not by retention): lost.
+    pub lost: bool,
+    /// The same producer and key in the partition's log, in log order: (offset, seq, stored before a
+    /// record sent earlier = an order violation). The latest 40 around this record.
+    pub key_order: Vec<(u64, u64, bool)>,
+}
+
 impl Sim {
     /// Check the whole run as it stands: scan each partition's authoritative log (the leader's, or
     /// for an offline partition the most complete replica's) and compare with what producers were told.
     pub fn check(&self) -> Anomalies {
+        self.check_detailed(0).0
+    }
+
+    /// The authoritative replica of a partition: the leader's, else the most complete one.
+    fn authoritative(&self, tp: u32) -> Option<usize> {
+        let m = &self.parts[tp as usize];
+        match m.leader.and_then(|l| self.replica_of(tp, l)) {
+            Some(ri) => Some(ri),
+            None => m
+                .replicas
+                .iter()
+                .filter_map(|&b| self.replica_of(tp, b))
+                .max_by_key(|&ri| (self.replicas[ri].log.log_end_offset, u32::MAX - self.replicas[ri].broker)),
+        }
+    }
+
+    /// `check`, and the first `max_per_kind` findings of each kind, located.
+    pub fn check_detailed(&self, max_per_kind: usize) -> (Anomalies, Vec<Finding>) {
         let c = &self.checker;
         let mut present: Vec<Vec<u64>> = c.status.iter().map(|v| vec![0u64; v.len() / 64 + 1]).collect();
-        let mut last_seq: Vec<Vec<u64>> = self.producers.iter().map(|p| vec![u64::MAX; p.key_partition.len()]).collect();
+        let mut last: Vec<Vec<(u64, u64)>> = self.producers.iter().map(|p| vec![(u64::MAX, 0); p.key_partition.len()]).collect();
         let mut a = Anomalies { hw_regressions: c.hw_regressions, ..Default::default() };
+        let mut found: Vec<Finding> = Vec::new();
+        let room = |kind: &str, found: &Vec<Finding>| found.iter().filter(|f| f.kind == kind).count() < max_per_kind;
         let topic_has_group: Vec<bool> = (0..self.topics.len() as u32).map(|t| self.groups.iter().any(|g| g.topics.contains(&t))).collect();
         for (tp, m) in self.parts.iter().enumerate() {
-            let tp = tp as u32;
-            let ri = match m.leader.and_then(|l| self.replica_of(tp, l)) {
-                Some(ri) => ri,
-                None => match m.replicas.iter().filter_map(|&b| self.replica_of(tp, b)).max_by_key(|&ri| (self.replicas[ri].log.log_end_offset, u32::MAX - self.replicas[ri].broker)) {
-                    Some(ri) => ri,
-                    None => continue,
-                },
-            };
+            let Some(ri) = self.authoritative(tp as u32) else { continue };
             let has_group = topic_has_group[m.topic as usize];
             for b in self.replicas[ri].log.batches.iter() {
-                for r in b.records() {
+                for i in 0..b.len() {
+                    let r = b.record(i);
                     let (p, s) = split(r.id);
+                    let key = (r.key != NULL_KEY).then_some(r.key);
+                    let at = |kind: &'static str, before: Option<(u64, u64)>| Finding {
+                        kind,
+                        producer: p as u32,
+                        seq: s as u64,
+                        key,
+                        topic: m.topic,
+                        partition: Some(m.partition),
+                        offset: Some(b.offset_at(i)),
+                        before,
+                    };
                     let (w, mask) = (s / 64, 1u64 << (s % 64));
                     if present[p][w] & mask != 0 {
                         a.duplicates += 1;
+                        if room("duplicate", &found) {
+                            found.push(at("duplicate", None));
+                        }
                     } else {
                         present[p][w] |= mask;
                         let st = c.status[p][s];
                         if has_group && st & ACKED != 0 && st & CONSUMED == 0 {
                             a.unseen += 1;
+                            if room("unseen", &found) {
+                                found.push(at("unseen", None));
+                            }
                         }
                     }
-                    if r.key != NULL_KEY {
-                        let last = &mut last_seq[p][r.key as usize];
+                    if let Some(k) = key {
+                        let slot = &mut last[p][k as usize];
                         let seq = r.seq();
-                        if *last != u64::MAX && seq < *last {
+                        if slot.0 != u64::MAX && seq < slot.0 {
                             a.order_violations += 1;
+                            if room("order", &found) {
+                                found.push(at("order", Some(*slot)));
+                            }
                         } else {
-                            *last = seq;
+                            *slot = (seq, b.offset_at(i));
                         }
                     }
                 }
@@ -154,10 +231,109 @@ impl Sim {
             for (s, &st) in v.iter().enumerate() {
                 if st & ACKED != 0 && st & EXPIRED == 0 && present[p][s / 64] & (1u64 << (s % 64)) == 0 {
                     a.lost_acked += 1;
+                    if room("lost", &found) {
+                        let pr = &self.producers[p];
+                        found.push(Finding {
+                            kind: "lost",
+                            producer: p as u32,
+                            seq: s as u64,
+                            key: None,
+                            topic: pr.topic,
+                            partition: None,
+                            offset: None,
+                            before: None,
+                        });
+                    }
                 }
             }
         }
         let _ = (SENT, FAILED);
-        a
+        (a, found)
+    }
+
+    /// Everything the run knows of record `seq` of producer `producer`: sent, where it is stored and
+    /// on which replicas, committed, acknowledged, consumed by which groups, lost; and the order of
+    /// its key's records in the log. None for a record never sent.
+    pub fn record_story(&self, producer: u32, seq: u64) -> Option<RecordStory> {
+        let c = &self.checker;
+        let st = *c.status.get(producer as usize)?.get(seq as usize)?;
+        let pr = &self.producers[producer as usize];
+        let id = (u64::from(producer) << super::log::PRODUCER_SHIFT) | seq;
+        let mut story = RecordStory {
+            producer,
+            seq,
+            key: None,
+            sent: st & SENT != 0,
+            sent_at_us: None,
+            acked: st & ACKED != 0,
+            failed: st & FAILED != 0,
+            expired: st & EXPIRED != 0,
+            topic: pr.topic,
+            partition: None,
+            replicas: Vec::new(),
+            committed: false,
+            consumed_by: (0..self.groups.len() as u32)
+                .filter(|&g| {
+                    let (p, s) = split(id);
+                    c.consumed.get(g as usize).and_then(|ps| ps.get(p)).and_then(|bits| bits.get(s / 64)).is_some_and(|w| w & (1u64 << (s % 64)) != 0)
+                })
+                .collect(),
+            lost: false,
+            key_order: Vec::new(),
+        };
+        let topic = &self.topics[pr.topic as usize];
+        for &tp in &topic.parts {
+            let m = &self.parts[tp as usize];
+            for &broker in &m.replicas {
+                let Some(ri) = self.replica_of(tp, broker) else { continue };
+                let replica = &self.replicas[ri];
+                for b in replica.log.batches.iter() {
+                    for i in 0..b.len() {
+                        let r = b.record(i);
+                        if r.id == id {
+                            story.partition = Some(m.partition);
+                            story.key = (r.key != NULL_KEY).then_some(r.key);
+                            story.sent_at_us = Some(r.ts_us);
+                            let leader = m.leader == Some(broker);
+                            story.replicas.push((broker, b.offset_at(i), b.leader_epoch, leader));
+                            if leader && b.offset_at(i) < replica.high_watermark {
+                                story.committed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            if story.partition.is_some() {
+                break;
+            }
+        }
+        // Lost: acknowledged, not removed by retention, and not in the authoritative log.
+        let in_authority = story.partition.is_some_and(|p| {
+            let tp = topic.parts[p as usize];
+            self.authoritative(tp).is_some_and(|ri| story.replicas.iter().any(|r| r.0 == self.replicas[ri].broker))
+        });
+        story.lost = story.acked && !story.expired && !in_authority;
+        // The key's records of this producer in the partition, in log order.
+        if let (Some(key), Some(p)) = (story.key, story.partition) {
+            let tp = topic.parts[p as usize];
+            if let Some(ri) = self.authoritative(tp) {
+                let mut all: Vec<(u64, u64, bool)> = Vec::new();
+                let mut max_seq: Option<u64> = None;
+                for b in self.replicas[ri].log.batches.iter() {
+                    for i in 0..b.len() {
+                        let r = b.record(i);
+                        if r.key == key && r.producer() == producer {
+                            let out_of_order = max_seq.is_some_and(|m| r.seq() < m);
+                            max_seq = Some(max_seq.map_or(r.seq(), |m| m.max(r.seq())));
+                            all.push((b.offset_at(i), r.seq(), out_of_order));
+                        }
+                    }
+                }
+                let here = all.iter().position(|e| e.1 == seq).unwrap_or(all.len().saturating_sub(1));
+                let start = here.saturating_sub(20).min(all.len().saturating_sub(40));
+                story.key_order = all.into_iter().skip(start).take(40).collect();
+            }
+        }
+        Some(story)
     }
 }

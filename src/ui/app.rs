@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::charts::ChartsPanel;
+use super::checker::CheckerPanel;
 use super::cluster::ClusterPanel;
 use super::editor::EditorPanel;
 use super::eventlog::EventLogPanel;
@@ -47,6 +48,7 @@ pub fn App() -> Html {
                         <EditorPanel />
                     </div>
                     <div class="column right">
+                        <CheckerPanel />
                         <EventLogPanel />
                         <MetricsPanel />
                     </div>

@@ -69,6 +69,9 @@ impl SimHandle {
     pub fn open_session(&self, session: crate::scenario::Session) {
         self.store.dispatch(Action::OpenSession(Box::new(session)));
     }
+    pub fn show_record(&self, record: Option<(u32, u64)>) {
+        self.store.dispatch(Action::ShowRecord(record));
+    }
     /// Apply a fault or an action to the simulation at the current simulated time.
     pub fn apply(&self, action: crate::scenario::Action) {
         self.store.dispatch(Action::Apply(action));

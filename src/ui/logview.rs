@@ -161,6 +161,7 @@ struct RowProps {
 
 #[component]
 fn ReplicaRow(props: &RowProps) -> Html {
+    let sim = use_sim();
     let mut next = props.records.iter().peekable();
     let cells = (props.from..props.from + WINDOW).map(|offset| {
         while next.peek().is_some_and(|r| r.offset < offset) {
@@ -182,8 +183,13 @@ fn ReplicaRow(props: &RowProps) -> Html {
                     if r.tombstone { " · tombstone" } else { "" },
                     if tail { " · not yet replicated to the ISR (above the high watermark)" } else { "" }
                 );
-                html! { <span class={classes!("cell", tail.then_some("tail"), r.tombstone.then_some("tombstone"))}
-                    style={format!("background-color: {}", key_colour(r.key))} title={title}></span> }
+                let onclick = {
+                    let sim = sim.clone();
+                    let record = (r.producer, r.seq);
+                    Callback::from(move |_: MouseEvent| sim.show_record(Some(record)))
+                };
+                html! { <button class={classes!("cell", tail.then_some("tail"), r.tombstone.then_some("tombstone"))}
+                    style={format!("background-color: {}", key_colour(r.key))} title={title.clone()} aria-label={title} {onclick}></button> }
             }
             None => {
                 let why = if offset < props.start { "removed by retention" } else { "compacted away" };

@@ -7,6 +7,7 @@
 
 mod app;
 mod charts;
+mod checker;
 mod cluster;
 mod editor;
 mod eventlog;

@@ -107,6 +107,8 @@ pub enum Action {
     OpenSession(Box<Session>),
     /// A share link could not be opened: why (`path: message` each). The current run stays.
     LinkFailed(Vec<String>),
+    /// Show the story of record (producer, sequence number), or close it.
+    ShowRecord(Option<(u32, u64)>),
 }
 
 /// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
@@ -141,6 +143,8 @@ pub struct Store {
     pub shared: Option<String>,
     /// Why the last share link could not be opened (`path: message` each).
     pub link_errors: Rc<Vec<String>>,
+    /// The record whose story is shown: (producer index, sequence number).
+    pub record: Option<(u32, u64)>,
 }
 
 impl PartialEq for Store {
@@ -158,6 +162,7 @@ impl PartialEq for Store {
             && self.storage_problem == other.storage_problem
             && self.shared == other.shared
             && Rc::ptr_eq(&self.link_errors, &other.link_errors)
+            && self.record == other.record
             && match (&self.sim, &other.sim) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -193,6 +198,7 @@ impl Store {
             storage_problem: None,
             shared: None,
             link_errors: Rc::new(Vec::new()),
+            record: None,
         };
         let mut store = empty;
         let mut seed = None;
@@ -352,6 +358,7 @@ impl Store {
     /// A fresh `Sim` of the loaded scenario with the current seed, paused at t = 0.
     fn restart(mut self) -> Store {
         self.notice = None;
+        self.record = None;
         self.playing = false;
         self.last_wall_ms = None;
         if let Some(scenario) = &self.scenario {
@@ -529,6 +536,7 @@ impl Store {
             Action::RunSource => store.run_source(),
             Action::OpenSession(session) => store.open_session(*session),
             Action::LinkFailed(errors) => Store { link_errors: Rc::new(errors), ..store },
+            Action::ShowRecord(record) => Store { record, ..store },
             Action::RevertSource => {
                 let mut store = store;
                 if store.shared.is_some() {

@@ -103,3 +103,30 @@ test('a time in the event log seeks the run to that moment', { timeout: 60_000 }
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the checker lists a lost record and its story says how it was lost', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: 'acks1-loss' });
+  const end = Number(await page.getByRole('slider', { name: 'Time' }).getAttribute('max'));
+  await seekTo(page, end);
+  const checker = page.getByTestId('checker');
+  const lost = checker.getByTestId('findings-lost');
+  assert.equal(await lost.getByTestId('count').innerText(), '1');
+  await lost.locator('summary').click();
+  await lost.getByRole('button', { name: /^Show me record #\d+ of / }).click();
+  const story = checker.getByTestId('record-story');
+  await story.getByTestId('lost').waitFor({ timeout: 2_000 });
+  const text = await story.innerText();
+  assert.match(text, /✓ Sent \(no copy of it is left/);
+  assert.match(text, /✓ Acknowledged to payments-api/);
+  assert.match(text, /· Appended not in any replica's log/);
+  await page.screenshot({ path: join(ARTIFACTS, 'checker-lost.png'), fullPage: true });
+  await story.getByRole('button', { name: 'Close' }).click();
+  assert.equal(await checker.getByTestId('record-story').count(), 0);
+  // A cell of the log opens the story of that record.
+  await page.getByTestId('log-view').locator('button.cell').first().click();
+  assert.match(await checker.getByTestId('record-story').innerText(), /The story of .+ #\d+/);
+  assert.match(await checker.getByTestId('record-story').innerText(), /✓ Appended to \S+-0 at offset \d+/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
