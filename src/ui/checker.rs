@@ -35,7 +35,7 @@ pub fn CheckerPanel() -> Html {
         use_memo(key, move |_| sim.view(|s| s.check_detailed(LISTED)))
     };
     let Some((counts, found)) = (*checked).clone() else { return html! {} };
-    let names = sim.view(|s| Names::of(s)).unwrap_or_default();
+    let names = sim.view(Names::of).unwrap_or_default();
     let story = sim.record.and_then(|(p, seq)| sim.view(|s| s.record_story(p, seq)).flatten());
     let count_of = |kind: &str| match kind {
         "lost" => counts.lost_acked,
