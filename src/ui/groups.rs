@@ -85,9 +85,25 @@ struct GroupProps {
     apply: Callback<Action>,
 }
 
+/// Rows of the partition table shown before "show all".
+const DESCRIBE_ROWS: usize = 48;
+
 #[component]
 fn GroupCard(props: &GroupProps) -> Html {
     let (v, r) = (&props.view, &props.report);
+    // The partition table is built only while it is open, and long ones are cut until asked: a
+    // 1,000-partition group must not cost a thousand rows per frame.
+    let describe_open = use_state(|| false);
+    let describe_all = use_state(|| false);
+    let on_toggle = {
+        let describe_open = describe_open.clone();
+        Callback::from(move |e: Event| describe_open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
+    };
+    let show_all = {
+        let describe_all = describe_all.clone();
+        Callback::from(move |_: MouseEvent| describe_all.set(true))
+    };
+    let rows = if *describe_all { v.partitions.len() } else { v.partitions.len().min(DESCRIBE_ROWS) };
     let gid = v.group_id.clone();
     let rebalancing = v.state != "Stable" && v.state != "Empty";
     let on = |a: Action| {
@@ -175,8 +191,9 @@ fn GroupCard(props: &GroupProps) -> Html {
             </table>
             <button class="small" onclick={on(Action::AddConsumer { group: gid.clone() })}
                 aria-label={format!("Add a consumer to {gid}")}>{ "Add consumer" }</button>
-            <details>
+            <details open={*describe_open} ontoggle={on_toggle}>
                 <summary>{ format!("Partitions of {gid} (kafka-consumer-groups --describe)") }</summary>
+                if *describe_open {
                 <table class="grid">
                     <thead><tr>
                         <th scope="col">{ "Partition" }</th><th scope="col">{ "Consumer" }</th>
@@ -184,7 +201,7 @@ fn GroupCard(props: &GroupProps) -> Html {
                         <th scope="col">{ "HW" }</th><th scope="col">{ "Lag" }</th>
                     </tr></thead>
                     <tbody>
-                        { for v.partitions.iter().map(|p| html! {
+                        { for v.partitions.iter().take(rows).map(|p| html! {
                             <tr data-testid={format!("gp-{gid}-{}-{}", p.topic, p.partition)}>
                                 <th scope="row">{ format!("{}-{}", p.topic, p.partition) }</th>
                                 <td>{ match p.owner { Some(o) => format!("consumer {o}"), None => "none (paused)".into() } }
@@ -197,6 +214,10 @@ fn GroupCard(props: &GroupProps) -> Html {
                         }) }
                     </tbody>
                 </table>
+                if rows < v.partitions.len() {
+                    <button class="small" onclick={show_all}>{ format!("Show all {} partitions", v.partitions.len()) }</button>
+                }
+                }
             </details>
             <details open={!v.rebalances.is_empty()}>
                 <summary>{ format!("Rebalances ({})", v.rebalances.len()) }</summary>
