@@ -36,3 +36,47 @@ mod tests {
         assert_eq!(parse_duration_s(""), Err("“” is not a number of seconds".into()));
     }
 }
+
+/// A member's partitions for a table cell: runs of consecutive partitions of one topic as ranges
+/// (`orders-0–5, orders-9, payments-2–3`), so 16 of 1,000 partitions fit on a line. Names that are
+/// not `topic-partition` are kept as they are.
+pub fn compact_partitions(names: &[String]) -> String {
+    let mut by_topic: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
+    let mut other: Vec<&str> = Vec::new();
+    for name in names {
+        match name.rsplit_once('-').and_then(|(t, p)| Some((t, p.parse::<u32>().ok()?))) {
+            Some((topic, p)) => by_topic.entry(topic).or_default().push(p),
+            None => other.push(name),
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for (topic, mut ps) in by_topic {
+        ps.sort_unstable();
+        ps.dedup();
+        let mut i = 0;
+        while i < ps.len() {
+            let mut j = i;
+            while j + 1 < ps.len() && ps[j + 1] == ps[j] + 1 {
+                j += 1;
+            }
+            parts.push(if j > i { format!("{topic}-{}–{}", ps[i], ps[j]) } else { format!("{topic}-{}", ps[i]) });
+            i = j + 1;
+        }
+    }
+    parts.extend(other.into_iter().map(str::to_string));
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::compact_partitions;
+
+    #[test]
+    fn runs_of_partitions_become_ranges() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(compact_partitions(&names(&["orders-3", "orders-0", "orders-1", "orders-2", "orders-7", "pay-ments-4", "pay-ments-5"])), "orders-0–3, orders-7, pay-ments-4–5");
+        assert_eq!(compact_partitions(&names(&["orders-1"])), "orders-1");
+        assert_eq!(compact_partitions(&[]), "");
+        assert_eq!(compact_partitions(&names(&["weird"])), "weird");
+    }
+}

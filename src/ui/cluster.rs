@@ -12,6 +12,9 @@ use super::hooks::use_sim;
 use crate::engine::views::{BrokerView, PartitionHealth, TopicView};
 use crate::scenario::{Action, BrokerRef, ControllerRef};
 
+/// Above this many brokers the cards are compact.
+const COMPACT_BROKERS: usize = 12;
+
 /// Partition rows shown per topic before "show all" (a 1,000-partition topic stays usable).
 const ROWS_COLLAPSED: usize = 24;
 
@@ -53,7 +56,8 @@ pub fn ClusterPanel() -> Html {
                 <button class="small" onclick={crash_active} disabled={active.is_none()}>{ "Crash active controller" }</button>
                 if active.is_none() { <span class="warn">{ " ⚠ no active controller: no elections, no ISR changes" }</span> }
             </p>
-            <div class="brokers">
+            // Many brokers: compact cards (the counts move to the tooltip) so 50 fit on a screen.
+            <div class={classes!("brokers", (view.brokers.len() > COMPACT_BROKERS).then_some("compact"))}>
                 { for view.brokers.iter().map(|b| html! { <BrokerCard broker={b.clone()} apply={apply.clone()} /> }) }
             </div>
             <NetworkSplit brokers={view.brokers.iter().map(|b| b.id).collect::<Vec<_>>()}
@@ -87,7 +91,8 @@ fn BrokerCard(props: &BrokerProps) -> Html {
         Callback::from(move |_: MouseEvent| apply.emit(a.clone()))
     };
     html! {
-        <article class={classes!("broker", tone)} data-testid={format!("broker-{id}")} aria-label={format!("Broker {id}")}>
+        <article class={classes!("broker", tone)} data-testid={format!("broker-{id}")} aria-label={format!("Broker {id}")}
+            title={format!("Broker {id}: leads {} · hosts {} replicas", b.leaders, b.replicas)}>
             <header>
                 <strong>{ format!("Broker {id}") }</strong>
                 if let Some(rack) = &b.rack { <span class="muted">{ format!(" · rack {rack}") }</span> }
@@ -178,6 +183,12 @@ fn TopicTable(props: &TopicProps) -> Html {
     let urp = t.partitions.iter().filter(|p| p.under_replicated).count();
     let offline = t.partitions.iter().filter(|p| p.leader.is_none()).count();
     let shown = if *expanded { t.partitions.len() } else { t.partitions.len().min(ROWS_COLLAPSED) };
+    // Cut short, a big topic lists the partitions in trouble first (offline, leader down, under
+    // min ISR, under-replicated), then the others in order.
+    let mut rows: Vec<&PartitionHealth> = t.partitions.iter().collect();
+    if !*expanded && t.partitions.len() > ROWS_COLLAPSED {
+        rows.sort_by_key(|p| (!(p.leader.is_none() || !p.leader_up || p.under_min_isr || p.under_replicated), p.partition));
+    }
     let toggle = {
         let expanded = expanded.clone();
         Callback::from(move |_: MouseEvent| expanded.set(!*expanded))
@@ -200,7 +211,7 @@ fn TopicTable(props: &TopicProps) -> Html {
                     <th scope="col"><span class="sr-only">{ "Actions" }</span></th>
                 </tr></thead>
                 <tbody>
-                    { for t.partitions.iter().take(shown).map(|p| partition_row(&t.name, p, &props.apply)) }
+                    { for rows.into_iter().take(shown).map(|p| partition_row(&t.name, p, &props.apply)) }
                 </tbody>
             </table>
             if t.partitions.len() > ROWS_COLLAPSED {

@@ -165,7 +165,7 @@ fn GroupCard(props: &GroupProps) -> Html {
                                 if statics { <td>{ m.instance_id.clone().unwrap_or_else(|| "— (dynamic)".into()) }</td> }
                                 <td class={if !m.alive { "danger" } else if m.slowed { "warn" } else { "ok" }}>
                                     { if !m.alive { "✕ stopped" } else if m.slowed { "⚠ slowed ×10" } else { "✓ running" } }</td>
-                                <td class="mono">{ if m.partitions.is_empty() { "—".to_string() } else { m.partitions.join(", ") } }</td>
+                                <td class="mono">{ if m.partitions.is_empty() { "—".to_string() } else { crate::scenario::forms::compact_partitions(&m.partitions) } }</td>
                                 <td><div class="actions">
                                     if m.alive {
                                         <button class="small danger" onclick={on(Action::CrashConsumer { group: gid.clone(), member })}
