@@ -80,3 +80,62 @@ mod compact_tests {
         assert_eq!(compact_partitions(&names(&["weird"])), "weird");
     }
 }
+
+/// Text sizes the app offers, in percent of the normal 15 px (the presenter scale).
+pub const SCALES: [u32; 4] = [100, 125, 150, 200];
+/// Themes the app offers: (value, label).
+pub const THEMES: [(&str, &str); 3] = [("system", "As the system"), ("light", "Light"), ("dark", "Dark")];
+
+/// The app's display settings, kept in the browser as `theme=dark;scale=125`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Settings {
+    pub theme: &'static str,
+    pub scale: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { theme: "system", scale: 100 }
+    }
+}
+
+impl Settings {
+    /// Read `theme=dark;scale=125`; an unknown or damaged part falls back to its default.
+    pub fn from_text(text: &str) -> Settings {
+        let mut s = Settings::default();
+        for part in text.split(';') {
+            match part.split_once('=') {
+                Some(("theme", v)) => {
+                    if let Some((t, _)) = THEMES.iter().find(|(t, _)| *t == v) {
+                        s.theme = t;
+                    }
+                }
+                Some(("scale", v)) => {
+                    if let Some(n) = v.parse::<u32>().ok().filter(|n| SCALES.contains(n)) {
+                        s.scale = n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+
+    pub fn to_text(self) -> String {
+        format!("theme={};scale={}", self.theme, self.scale)
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::Settings;
+
+    #[test]
+    fn settings_round_trip_and_survive_damage() {
+        let s = Settings { theme: "dark", scale: 150 };
+        assert_eq!(Settings::from_text(&s.to_text()), s);
+        assert_eq!(Settings::from_text("theme=neon;scale=999"), Settings::default());
+        assert_eq!(Settings::from_text("scale=125;garbage;theme=light"), Settings { theme: "light", scale: 125 });
+        assert_eq!(Settings::from_text(""), Settings::default());
+    }
+}

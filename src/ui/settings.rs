@@ -4,50 +4,19 @@
 
 use yew::prelude::*;
 
+use crate::scenario::forms::{Settings, SCALES, THEMES};
+
 const KEY: &str = "streamlab.settings";
-/// Text sizes offered, in percent of the normal 15 px.
-pub const SCALES: [u32; 4] = [100, 125, 150, 200];
-pub const THEMES: [(&str, &str); 3] = [("system", "As the system"), ("light", "Light"), ("dark", "Dark")];
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub struct Settings {
-    pub theme: &'static str,
-    pub scale: u32,
+/// Reading and applying the settings in the browser.
+trait InBrowser {
+    fn load() -> Settings;
+    fn save(self);
+    fn apply(self);
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings { theme: "system", scale: 100 }
-    }
-}
-
-impl Settings {
-    /// Read from `theme=dark;scale=125`; anything unknown falls back to the default for that part.
-    pub fn from_text(text: &str) -> Settings {
-        let mut s = Settings::default();
-        for part in text.split(';') {
-            match part.split_once('=') {
-                Some(("theme", v)) => {
-                    if let Some((t, _)) = THEMES.iter().find(|(t, _)| *t == v) {
-                        s.theme = t;
-                    }
-                }
-                Some(("scale", v)) => {
-                    if let Some(n) = v.parse::<u32>().ok().filter(|n| SCALES.contains(n)) {
-                        s.scale = n;
-                    }
-                }
-                _ => {}
-            }
-        }
-        s
-    }
-
-    pub fn to_text(self) -> String {
-        format!("theme={};scale={}", self.theme, self.scale)
-    }
-
-    pub fn load() -> Settings {
+impl InBrowser for Settings {
+    fn load() -> Settings {
         storage().and_then(|s| s.get_item(KEY).ok().flatten()).map(|t| Settings::from_text(&t)).unwrap_or_default()
     }
 
@@ -58,7 +27,7 @@ impl Settings {
     }
 
     /// Set `data-theme` and the root font size on `<html>`.
-    pub fn apply(self) {
+    fn apply(self) {
         let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
         let _ = match self.theme {
             "system" => root.remove_attribute("data-theme"),
