@@ -11,6 +11,7 @@ mod replication;
 mod retention;
 mod scenario_parse;
 mod session;
+mod share_groups;
 mod support;
 mod swarm;
 mod timing;
