@@ -13,6 +13,7 @@ use crate::scenario::*;
 pub fn heavy_scenario() -> Scenario {
     let group = |id: &str| GroupSpec {
         group_id: id.into(),
+        group_type: GroupType::Classic,
         topics: vec!["events".into()],
         members: 4,
         failures: None,
@@ -58,6 +59,7 @@ pub fn mm1_scenario() -> Scenario {
     p.config = ProducerConfig { acks: Acks::One, enable_idempotence: false, linger_ms: 0.0, ..Default::default() };
     s.consumer_groups = vec![GroupSpec {
         group_id: "g".into(),
+        group_type: GroupType::Classic,
         topics: vec!["events".into()],
         members: 1,
         failures: None,

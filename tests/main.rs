@@ -11,6 +11,7 @@ mod replication;
 mod retention;
 mod scenario_parse;
 mod session;
+mod share_groups;
 mod story;
 mod support;
 mod swarm;

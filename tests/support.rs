@@ -22,6 +22,7 @@ pub fn base(name: &str) -> Scenario {
         }],
         consumer_groups: vec![GroupSpec {
             group_id: "billing".into(),
+            group_type: GroupType::Classic,
             topics: vec!["orders".into()],
             members: 2,
             processing_ms: ProcessingSpec::Exponential { mean: 1.0 },

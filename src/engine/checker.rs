@@ -4,7 +4,8 @@
 //! - lost acknowledged record (lost write): acknowledged to its producer, absent from the partition's
 //!   final log, and not removed by retention or compaction;
 //! - duplicate: one record at two offsets of the log;
-//! - order violation: same producer and key, the log holds them in another order than sent;
+//! - order violation: same producer and key, the log holds them in another order than sent (and,
+//!   for share groups, a record processed after a later one of its key);
 //! - unseen: acknowledged and in the log, never consumed by any group (includes the tail still in
 //!   flight when the run stops);
 //! - high watermark regression: a replica's high watermark moved backwards (only truncation below the
@@ -247,6 +248,8 @@ impl Sim {
                 }
             }
         }
+        // Share groups process records of one key on several members: out of processing order.
+        a.order_violations += self.groups.iter().filter_map(|g| g.share.as_ref()).map(|s| s.stats.order_violations).sum::<u64>();
         let _ = (SENT, FAILED);
         (a, found)
     }

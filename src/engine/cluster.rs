@@ -1170,7 +1170,9 @@ impl Sim {
                     let res = self.read_for_replica(li, offset);
                     self.respond_replica_fetch(b, follower, tp, session, res);
                 }
-                Parked::Consumer { group, member, session, offset, .. } if !replicas && offset < self.replicas[li].high_watermark => {
+                // A share group's fetch is answered only if it can acquire something.
+                Parked::Consumer { group, member, session, offset, .. } if !replicas && offset < self.replicas[li].high_watermark && self.is_share(group) && self.share_answer(li, group, member, session, false) => {}
+                Parked::Consumer { group, member, session, offset, .. } if !replicas && offset < self.replicas[li].high_watermark && !self.is_share(group) => {
                     let res = self.read_for_consumer(li, offset);
                     self.respond_consumer_fetch(b, group, member, tp, session, res);
                 }
@@ -1191,7 +1193,7 @@ impl Sim {
 
     /// Hold a fetch at replica `li` until data arrives or its deadline, arming the replica's wait
     /// timer if this deadline is the earliest.
-    fn park(&mut self, li: usize, p: Parked) {
+    pub(crate) fn park(&mut self, li: usize, p: Parked) {
         let deadline = p.deadline();
         let r = &mut self.replicas[li];
         r.parked.push(p);
@@ -1227,6 +1229,9 @@ impl Sim {
                 Parked::Replica { follower, session, offset, .. } => {
                     let res = self.read_for_replica(li, offset);
                     self.respond_replica_fetch(b, follower, tp, session, res);
+                }
+                Parked::Consumer { group, member, session, .. } if self.is_share(group) => {
+                    self.share_answer(li, group, member, session, true);
                 }
                 Parked::Consumer { group, member, session, offset, .. } => {
                     let res = self.read_for_consumer(li, offset);
@@ -1342,6 +1347,9 @@ impl Sim {
     // ---- Consumer fetch at the leader ------------------------------------------------------------
 
     pub(crate) fn on_consumer_fetch(&mut self, b: u32, tp: u32, g: u32, m: u32, offset: u64, session: u64) {
+        if self.is_share(g) {
+            return self.on_share_fetch(b, tp, g, m, session);
+        }
         let backoff = self.groups[g as usize].cfg.retry_backoff_ms * US_PER_MS;
         if !self.brokers[b as usize].up {
             self.at(self.now + self.net.latency(Node::Broker(b), Node::ANY_CLIENT) + backoff, Event::ConsumerFetchRetry { group: g, member: m, tp, session });

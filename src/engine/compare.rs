@@ -88,7 +88,21 @@ const LINES: &[Line] = &[
     Line { key: "expired", label: "expired (TTL)", value: |r| queue_sum(r, |q| q.expired).to_string() },
     Line { key: "dropped_overflow", label: "dropped/rejected by overflow", value: |r| (queue_sum(r, |q| q.dropped_overflow) + queue_sum(r, |q| q.rejected_overflow)).to_string() },
     Line { key: "redelivered", label: "redelivered (queue)", value: |r| queue_sum(r, |q| q.redelivered).to_string() },
+    Line {
+        key: "group_type",
+        label: "group types",
+        value: |r| r.groups.iter().map(|(n, g)| format!("{n} {}", g.group_type)).collect::<Vec<_>>().join(", "),
+    },
+    Line {
+        key: "share_redelivered",
+        label: "redelivered, archived (share groups)",
+        value: |r| format!("{}, {}", share_sum(r, |s| s.redelivered), share_sum(r, |s| s.archived)),
+    },
 ];
+
+fn share_sum<F: Fn(&super::share_group::ShareStats) -> u64>(r: &Report, f: F) -> u64 {
+    r.groups.values().filter_map(|g| g.share.as_ref()).map(|s| f(&s.stats)).sum()
+}
 
 /// What a difference in a line means, for the reader of `differences`.
 fn note(key: &str, runs: &[NamedReport]) -> String {
@@ -108,6 +122,8 @@ fn note(key: &str, runs: &[NamedReport]) -> String {
         "processed_twice" => format!("records were processed more than once in: {}", names(&|r| r.groups.values().any(|g| g.processed_twice > 0))),
         "processed_per_group" => "the groups processed different numbers of records (a group created late replays history only on a log)".into(),
         "idle_members" => format!("consumers had nothing to do in: {}", names(&|r| r.groups.values().any(|g| g.idle_members > 0))),
+        "group_type" => "the groups differ in kind: a classic consumer group gives each partition to one member, a share group lets every member take records of every partition, a queue's consumers compete for messages".into(),
+        "share_redelivered" => "share groups redelivered records (released, or locks expired) or archived them at the delivery count limit".into(),
         "rebalance_pauses" => "membership changes paused consumption (a log's consumer group rebalances; a queue's consumers need no assignment)".into(),
         "latency_p50_ms" | "latency_p99_ms" | "latency_mean_ms" => "time from send to processed differs".into(),
         "backlog_max" => "the largest backlog (partition lag or queue depth) differs".into(),

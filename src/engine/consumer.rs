@@ -13,8 +13,9 @@ use super::group::{strategy_of, GroupState, Rebalance, RosterEntry};
 use super::kernel::{exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::producer::key_name;
 use super::log::{Batch, Record};
+use super::share_group::ShareState;
 use super::sim::{Event, FetchResult, KafkaError, Sim};
-use crate::scenario::{ConsumerConfig, FailurePolicy, GroupSpec, OffsetReset, ProcessingSpec, ResetTo};
+use crate::scenario::{ConsumerConfig, FailurePolicy, GroupSpec, GroupType, OffsetReset, ProcessingSpec, ResetTo};
 /// Client node ids for consumer members start here (producers use 0..).
 const MEMBER_NODE_BASE: u32 = 1 << 20;
 
@@ -153,11 +154,14 @@ pub struct Group {
     pub skipped: u64,
     pub dead_lettered: u64,
     pub blocked_events: u64,
+    /// Share groups (`"group.type": "share"`) only: the share-partitions and the members' share
+    /// state (`share_group.rs`). The classic coordinator's fields stay unused then.
+    pub share: Option<Box<ShareState>>,
 }
 
 impl Member {
     /// The member stops: nothing it fetched or was processing counts any more.
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.alive = false;
         self.busy = false;
         self.kicked = false;
@@ -251,6 +255,7 @@ impl Sim {
             skipped: 0,
             dead_lettered: 0,
             blocked_events: 0,
+            share: (spec.group_type == GroupType::Share).then(|| Box::new(ShareState::new(&spec.config.share, n))),
         });
         self.checker.add_group();
         self.metrics.lag_max.push(0);
@@ -262,7 +267,11 @@ impl Sim {
         }
         for _ in 0..spec.members {
             let m = self.new_member(g);
-            self.member_start(g, m);
+            if self.is_share(g) {
+                self.share_member_start(g, m);
+            } else {
+                self.member_start(g, m);
+            }
         }
     }
 
@@ -386,11 +395,14 @@ impl Sim {
         }
     }
 
-    fn part_index(&self, g: u32, tp: u32) -> Option<u32> {
+    pub(crate) fn part_index(&self, g: u32, tp: u32) -> Option<u32> {
         self.groups[g as usize].parts.iter().position(|&x| x == tp).map(|i| i as u32)
     }
 
     pub(crate) fn on_consumer_fetch_retry(&mut self, g: u32, m: u32, tp: u32, session: u64) {
+        if self.is_share(g) {
+            return self.on_share_fetch_retry(g, m, tp, session);
+        }
         let Some(pi) = self.part_index(g, tp) else { return };
         let owner = self.groups[g as usize].owner[pi as usize];
         let member = &mut self.groups[g as usize].members[m as usize];
@@ -404,6 +416,9 @@ impl Sim {
     }
 
     pub(crate) fn on_consumer_fetch_response(&mut self, g: u32, m: u32, tp: u32, session: u64, result: FetchResult) {
+        if self.is_share(g) {
+            return self.on_share_fetch_response(g, m, tp, session, result);
+        }
         let Some(pi) = self.part_index(g, tp) else { return };
         let backoff = self.groups[g as usize].cfg.retry_backoff_ms * US_PER_MS;
         let member = &mut self.groups[g as usize].members[m as usize];
@@ -619,6 +634,9 @@ impl Sim {
     }
 
     pub(crate) fn on_consumer_batch_done(&mut self, g: u32, m: u32, token: u64) {
+        if self.is_share(g) {
+            return self.on_share_batch_done(g, m, token);
+        }
         let gi = g as usize;
         let member = &mut self.groups[gi].members[m as usize];
         if !member.alive || member.token != token || !member.busy {
@@ -641,6 +659,9 @@ impl Sim {
     /// The consumer process dies: what it processed so far happened, nothing more is committed, and
     /// the coordinator notices only when its session times out.
     pub(crate) fn crash_consumer(&mut self, g: u32, m: u32) {
+        if self.is_share(g) {
+            return self.share_crash(g, m);
+        }
         let Some(member) = self.groups.get(g as usize).and_then(|gr| gr.members.get(m as usize)) else { return };
         if !member.alive {
             return;
@@ -657,6 +678,9 @@ impl Sim {
     }
 
     pub(crate) fn restart_consumer(&mut self, g: u32, m: u32) {
+        if self.is_share(g) {
+            return self.share_restart(g, m);
+        }
         let Some(member) = self.groups.get_mut(g as usize).and_then(|gr| gr.members.get_mut(m as usize)) else { return };
         if member.alive {
             return;
@@ -679,11 +703,18 @@ impl Sim {
         let m = self.new_member(g);
         let id = self.groups[g as usize].id.clone();
         self.log.push(self.now, "action", format!("Consumer {m} joined group {id}."));
-        self.member_start(g, m);
+        if self.is_share(g) {
+            self.share_member_start(g, m);
+        } else {
+            self.member_start(g, m);
+        }
     }
 
     /// The consumer closes: it commits (with auto-commit) and, if dynamic, sends LeaveGroup.
     pub(crate) fn remove_consumer(&mut self, g: u32, m: u32) {
+        if self.is_share(g) {
+            return self.share_remove(g, m);
+        }
         let Some(member) = self.groups.get(g as usize).and_then(|gr| gr.members.get(m as usize)) else { return };
         if !member.alive {
             return;
@@ -730,6 +761,11 @@ impl Sim {
     pub(crate) fn reset_offsets(&mut self, g: u32, topic: Option<&str>, partition: Option<u32>, to: &ResetTo) {
         let gi = g as usize;
         let now = self.now;
+        if self.is_share(g) {
+            let id = self.groups[gi].id.clone();
+            self.log.push(now, "error", format!("Ignored reset_offsets: {id} is a share group (kafka-share-groups --reset-offsets, which needs the group empty, is not simulated)."));
+            return;
+        }
         let mut moved = Vec::new();
         for pi in 0..self.groups[gi].parts.len() {
             let (t, p) = self.groups[gi].part_names[pi].clone();

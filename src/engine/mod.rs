@@ -16,6 +16,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod queue;
 pub mod report;
+pub mod share_group;
 pub mod sim;
 pub mod views;
 

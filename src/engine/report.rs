@@ -166,6 +166,27 @@ pub struct GroupReport {
     /// Distinct records this group processed (a group created late that replays history processes
     /// what was sent before it existed).
     pub processed: u64,
+    /// Log design: `classic` or `share` (`group.type`). Queue design: `queue`.
+    pub group_type: String,
+    /// Share groups only: the share-partitions' figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<ShareGroupReport>,
+}
+
+/// One share group's figures (KIP-932). In a share group `idle_members` counts members that
+/// received no record in the whole run, and `processed_twice` includes records processed again
+/// after their lock expired.
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+pub struct ShareGroupReport {
+    #[serde(flatten)]
+    pub stats: super::share_group::ShareStats,
+    /// Records in flight at the end (acquired, available or done but above the SPSO), over all
+    /// share-partitions.
+    pub in_flight_end: u64,
+    /// Send-to-processed latency of this group's accepted records.
+    pub latency_ms: Latency,
+    /// `implicit` or `explicit`.
+    pub acknowledgement_mode: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -180,12 +201,7 @@ impl Report {
         let m = &sim.metrics;
         let a = sim.check();
         let h = &m.e2e;
-        let ms = |us: u64| us as f64 / 1000.0;
-        let latency_ms = if h.is_empty() {
-            Latency::default()
-        } else {
-            Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
-        };
+        let latency_ms = latency_of(h);
         let groups = sim.groups.iter().enumerate().map(|(i, g)| (g.id.clone(), group_report(sim, i))).collect();
         Report {
             scenario: sim.scenario.name.clone(),
@@ -227,13 +243,7 @@ impl Report {
 
     /// Build the report of a queue-design run as it stands.
     pub fn from_queue_sim(sim: &QueueSim) -> Report {
-        let h = &sim.e2e;
-        let ms = |us: u64| us as f64 / 1000.0;
-        let latency_ms = if h.is_empty() {
-            Latency::default()
-        } else {
-            Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
-        };
+        let latency_ms = latency_of(&sim.e2e);
         let mut groups = BTreeMap::new();
         let mut queues = BTreeMap::new();
         let mut order_violations = 0;
@@ -255,6 +265,7 @@ impl Report {
                     assignor: "round-robin".into(),
                     idle_members: q.idle,
                     processed: sim.queue_processed(&q.name),
+                    group_type: "queue".into(),
                     ..Default::default()
                 },
             );
@@ -355,6 +366,13 @@ impl Report {
                     g.out_of_range_resets, g.skipped_by_reset
                 );
             }
+            if let Some(sh) = &g.share {
+                let st = &sh.stats;
+                s += &format!(
+                    "           {name}: share group ({} acknowledgement); delivered {}, redelivered {}, accepted {}, released {}, archived {}, lock expiries {}, late acknowledgements {}, idle members {}, max in flight {}, latency mean {:.3} ms, p99 {:.3} ms\n",
+                    sh.acknowledgement_mode, st.delivered, st.redelivered, st.accepted, st.released, st.archived, st.lock_expiries, st.late_acknowledgements, g.idle_members, st.in_flight_max, sh.latency_ms.mean, sh.latency_ms.p99
+                );
+            }
             if g.failed_tries > 0 {
                 s += &format!(
                     "           {name}: failed tries {}, retried {}, skipped {}, dead-lettered {}, stopped partitions {}\n",
@@ -398,6 +416,33 @@ fn group_report(sim: &Sim, i: usize) -> GroupReport {
         assignor: g.strategy_name.into(),
         idle_members: g.members.iter().filter(|m| m.alive && !m.left && m.owned.is_empty()).count() as u32,
         processed: sim.checker.group_unique(i as u32),
+        group_type: "classic".into(),
+        share: None,
+    }
+    .with_share(g)
+}
+
+impl GroupReport {
+    /// A share group's figures replace the classic protocol's: no coordinator state, no assignor,
+    /// and idle means "received nothing".
+    fn with_share(mut self, g: &super::consumer::Group) -> GroupReport {
+        let Some(s) = g.share.as_deref() else { return self };
+        self.group_type = "share".into();
+        self.state = if g.members.iter().any(|m| m.alive) { "Stable".into() } else { "Empty".into() };
+        self.generation = 0;
+        self.protocol = "share".into();
+        self.assignor = "every member, every partition".into();
+        self.idle_members = g.members.iter().zip(&s.members).filter(|(m, sm)| m.alive && !m.left && sm.received == 0).count() as u32;
+        self.share = Some(ShareGroupReport {
+            stats: s.stats.clone(),
+            in_flight_end: s.parts.iter().map(|p| p.slots.len() as u64).sum(),
+            latency_ms: latency_of(&s.e2e),
+            acknowledgement_mode: match s.cfg.acknowledgement_mode {
+                crate::scenario::AckMode::Implicit => "implicit".into(),
+                crate::scenario::AckMode::Explicit => "explicit".into(),
+            },
+        });
+        self
     }
 }
 
@@ -422,6 +467,16 @@ impl Sim {
     /// The run report's figures of one group, as they stand now.
     pub fn group_report(&self, group_id: &str) -> Option<GroupReport> {
         self.groups.iter().position(|g| g.id == group_id).map(|i| group_report(self, i))
+    }
+}
+
+/// Mean, median, 99th percentile and maximum of a latency histogram (µs), in milliseconds.
+fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Latency {
+    let ms = |us: u64| us as f64 / 1000.0;
+    if h.is_empty() {
+        Latency::default()
+    } else {
+        Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
     }
 }
 

@@ -96,6 +96,8 @@ pub enum Event {
     GroupSync { group: u32, generation: i32 },
     PollTimeout { group: u32, member: u32, token: u64 },
     RetryTopicDue { group: u32 },
+    /// Share groups: the locks taken by one acquisition on one share-partition run out.
+    ShareLockExpired { group: u32, part: u32, acq: u32 },
     // Brokers and the controller quorum.
     BrokerHeartbeat { broker: u32, incarnation: u32 },
     HeartbeatArrive { controller: u32, broker: u32 },
@@ -144,6 +146,7 @@ impl Event {
             Event::GroupSync { .. } => 30,
             Event::PollTimeout { .. } => 31,
             Event::RetryTopicDue { .. } => 32,
+            Event::ShareLockExpired { .. } => 33,
         }
     }
     /// The main subject (a broker, producer, partition …) folded into the trace hash.
@@ -165,6 +168,7 @@ impl Event {
             Event::GroupSync { group, generation } => ((*group as u64) << 32) | *generation as u32 as u64,
             Event::PollTimeout { group, member, token } => ((*group as u64) << 48) ^ ((*member as u64) << 32) ^ token,
             Event::RetryTopicDue { group } => *group as u64,
+            Event::ShareLockExpired { group, part, acq } => ((*group as u64) << 48) ^ ((*part as u64) << 32) ^ *acq as u64,
             Event::BrokerHeartbeat { broker, .. } | Event::HeartbeatArrive { broker, .. } | Event::BrokerTick { broker, .. } | Event::MetadataArrive { broker, .. } => *broker as u64,
             Event::ControllerTick { controller, .. } => *controller as u64,
             Event::ControllerElection { attempt } => *attempt,
@@ -478,6 +482,7 @@ impl Sim {
             Event::GroupSync { group, generation } => self.on_group_sync(group, generation),
             Event::PollTimeout { group, member, token } => self.on_poll_timeout(group, member, token),
             Event::RetryTopicDue { group } => self.on_retry_topic_due(group),
+            Event::ShareLockExpired { group, part, acq } => self.on_share_lock_expired(group, part, acq),
             Event::BrokerHeartbeat { broker, incarnation } => self.on_broker_heartbeat(broker, incarnation),
             Event::HeartbeatArrive { controller, broker } => self.on_heartbeat_arrive(controller, broker),
             Event::BrokerTick { broker, incarnation } => self.on_broker_tick(broker, incarnation),

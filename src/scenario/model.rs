@@ -407,6 +407,11 @@ pub enum OffsetReset {
 pub struct GroupSpec {
     #[serde(rename = "group.id")]
     pub group_id: String,
+    /// `classic` (the default: Kafka's consumer group, partitions assigned one member each) or
+    /// `share` (KIP-932: the members share every partition, records are locked, acknowledged and
+    /// redelivered one by one). Written out only for share groups, so existing files export unchanged.
+    #[serde(rename = "group.type", skip_serializing_if = "GroupType::is_classic")]
+    pub group_type: GroupType,
     pub topics: Vec<String>,
     /// 0..=256 members at start.
     pub members: u32,
@@ -416,6 +421,89 @@ pub struct GroupSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<FailureSpec>,
     pub config: ConsumerConfig,
+}
+
+/// The kind of group, as Kafka 4 names it (`kafka-groups.sh --group-type`, the `GroupType` of the
+/// ListGroups API). Kafka's third type, `consumer` (KIP-848's protocol), is not simulated: classic
+/// groups run the classic protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupType {
+    #[default]
+    Classic,
+    Share,
+}
+
+impl GroupType {
+    pub fn is_classic(&self) -> bool {
+        *self == GroupType::Classic
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupType::Classic => "classic",
+            GroupType::Share => "share",
+        }
+    }
+}
+
+/// `share.auto.offset.reset`: where a share group starts on a partition it has no state for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareOffsetReset {
+    Earliest,
+    /// Kafka's default: only records written after the share-partition is initialised.
+    #[default]
+    Latest,
+}
+
+/// `share.acknowledgement.mode`: how the application acknowledges the records of a poll.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckMode {
+    /// Kafka's default: the next poll accepts every record the previous poll returned, whether its
+    /// processing failed or not.
+    #[default]
+    Implicit,
+    /// The application acknowledges each record: accept on success, release on a failure (the
+    /// record is redelivered until the delivery count limit, then archived).
+    Explicit,
+}
+
+/// A share group's settings (KIP-932), under Kafka's names: the broker's `group.share.*` configs
+/// (which the simulator applies per group) and the group config `share.auto.offset.reset`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShareConfig {
+    /// How long a delivered record stays locked to its consumer before it is available again.
+    #[serde(rename = "group.share.record.lock.duration.ms")]
+    pub record_lock_duration_ms: u64, // 30000
+    /// Deliveries of one record before it is archived (never delivered again).
+    #[serde(rename = "group.share.delivery.count.limit")]
+    pub delivery_count_limit: u32, // 5
+    /// In-flight records per share-partition (SPEO − SPSO at most this many).
+    #[serde(rename = "group.share.partition.max.record.locks")]
+    pub partition_max_record_locks: u32, // 200 (Kafka 4.0)
+    #[serde(rename = "share.auto.offset.reset")]
+    pub auto_offset_reset: ShareOffsetReset,
+    #[serde(rename = "share.acknowledgement.mode")]
+    pub acknowledgement_mode: AckMode,
+}
+
+impl Default for ShareConfig {
+    fn default() -> Self {
+        ShareConfig {
+            record_lock_duration_ms: 30_000,
+            delivery_count_limit: 5,
+            partition_max_record_locks: 200,
+            auto_offset_reset: ShareOffsetReset::Latest,
+            acknowledgement_mode: AckMode::Implicit,
+        }
+    }
+}
+
+impl ShareConfig {
+    pub fn is_default(&self) -> bool {
+        *self == ShareConfig::default()
+    }
 }
 
 /// `group.instance.id` for the members of a group (static membership, KIP-345).
@@ -563,6 +651,10 @@ pub struct ConsumerConfig {
     /// Ignored by the log design, so one file can run both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefetch: Option<u32>,
+    /// Share groups only (`"group.type": "share"`): KIP-932's settings, written in the same
+    /// `config` object. Written out only when not the defaults.
+    #[serde(flatten, skip_serializing_if = "ShareConfig::is_default")]
+    pub share: ShareConfig,
 }
 
 /// A broker named in an action: an id, or the broker most recently crashed and not yet restarted.
@@ -831,6 +923,7 @@ impl Default for ConsumerConfig {
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,
             prefetch: None,
+            share: ShareConfig::default(),
         }
     }
 }

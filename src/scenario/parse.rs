@@ -369,6 +369,7 @@ const PRODUCER_CONFIG: &[&str] = &[
 ];
 const GROUP: &[&str] = &[
     "group.id",
+    "group.type",
     "topics",
     "members",
     "static",
@@ -396,7 +397,36 @@ const CONSUMER_CONFIG: &[&str] = &[
     "heartbeat.interval.ms",
     "max.poll.interval.ms",
     "prefetch",
+    "group.share.record.lock.duration.ms",
+    "group.share.delivery.count.limit",
+    "group.share.partition.max.record.locks",
+    "share.auto.offset.reset",
+    "share.acknowledgement.mode",
 ];
+/// KIP-932's names, read for share groups only.
+const SHARE_CONFIG: &[&str] = &[
+    "group.share.record.lock.duration.ms",
+    "group.share.delivery.count.limit",
+    "group.share.partition.max.record.locks",
+    "share.auto.offset.reset",
+    "share.acknowledgement.mode",
+];
+/// Consumer configs of the classic protocol that a share consumer does not take, and why.
+const NOT_FOR_SHARE_GROUPS: &[(&str, &str)] = &[
+    ("auto.offset.reset", "a share group starts where share.auto.offset.reset says (a group config)"),
+    ("enable.auto.commit", "share groups commit no offsets: records are acknowledged one by one"),
+    ("auto.commit.interval.ms", "share groups commit no offsets: records are acknowledged one by one"),
+    ("partition.assignment.strategy", "the share group's assignor gives every member every partition here"),
+    ("group.instance.id", "share groups have no static membership"),
+    ("session.timeout.ms", "share group membership is not simulated: a crashed member's records come back when their locks expire"),
+    ("heartbeat.interval.ms", "share group membership is not simulated: a crashed member's records come back when their locks expire"),
+    ("max.poll.interval.ms", "share group membership is not simulated: a slow member keeps its records until their locks expire"),
+];
+/// Kafka's bounds: `group.share.min.record.lock.duration.ms` and `group.share.max.record.lock.duration.ms`
+/// (broker defaults), the delivery count limit's and the record locks' valid ranges.
+const SHARE_LOCK_DURATION_MS: (u64, u64) = (15_000, 60_000);
+const SHARE_DELIVERY_COUNT_LIMIT: (u32, u32) = (2, 10);
+const SHARE_MAX_RECORD_LOCKS: (u32, u32) = (100, 10_000);
 const QUEUE: &[&str] = &[
     "exchange.type",
     "publisher_confirms",
@@ -1781,6 +1811,9 @@ impl Reader {
             &[("config", CONSUMER_CONFIG), ("failures", FAILURES)],
         );
         let group_id = self.req(&o, "group.id", |r, v, p| r.name(v, p));
+        let group_type = self.val(&o, "group.type", GroupType::Classic, |r, v, p| {
+            r.choice(v, p, &[("classic", GroupType::Classic), ("share", GroupType::Share)])
+        });
         let topics = self.req(&o, "topics", |r, v, p| {
             r.distinct(
                 v,
@@ -1803,13 +1836,28 @@ impl Reader {
             Some(v) => self.failures(v, &o.at("failures")),
             None => None,
         };
+        if let (GroupType::Share, Some(f)) = (group_type, &failures) {
+            // Exports write every field: Kafka-side defaults are accepted, anything else is an error.
+            let d = FailureSpec::default();
+            let set = [("policy", f.policy != d.policy), ("retries", f.retries != d.retries), ("retry.backoff.ms", f.retry_backoff_ms != d.retry_backoff_ms)];
+            for (key, differs) in set {
+                if differs {
+                    self.error(
+                        key_path(&o.at("failures"), key),
+                        format!("{} is not for share groups: a failed record is released and redelivered (with share.acknowledgement.mode \"explicit\") until group.share.delivery.count.limit deliveries, then archived; KIP-932 has no dead-letter topic", quote(key)),
+                    );
+                }
+            }
+        }
         let mut config = match o.get("config") {
-            Some(v) => self.consumer_config(v, &o.at("config")),
+            Some(v) => self.consumer_config(v, &o.at("config"), group_type),
             None => ConsumerConfig::default(),
         };
         // `"static": true` gives member i the instance id "{group.id}-{i}".
         if self.val(&o, "static", false, |r, v, p| r.boolean(v, p)) {
-            if config.group_instance_id.is_some() {
+            if group_type == GroupType::Share {
+                self.error(o.at("static"), "share groups have no static membership");
+            } else if config.group_instance_id.is_some() {
                 self.error(
                     o.at("static"),
                     "give either \"static\": true or config[\"group.instance.id\"], not both",
@@ -1820,6 +1868,7 @@ impl Reader {
         }
         let spec = GroupSpec {
             group_id: group_id.clone().unwrap_or_default(),
+            group_type,
             topics: topics.unwrap_or_default(),
             members: members.unwrap_or(1),
             processing_ms,
@@ -1954,9 +2003,10 @@ impl Reader {
         .map(InstanceIds::List)
     }
 
-    fn consumer_config(&mut self, v: &Value, path: &str) -> ConsumerConfig {
+    fn consumer_config(&mut self, v: &Value, path: &str, group_type: GroupType) -> ConsumerConfig {
         let o = self.object(v, path, CONSUMER_CONFIG, &[]);
         let d = ConsumerConfig::default();
+        let share = self.share_config(&o, group_type);
         let int = |lo: u64, hi: u64| move |r: &mut Reader, v: &Value, p: &str| r.uint(v, p, lo, hi);
         let session = self.opt(&o, "session.timeout.ms", d.session_timeout_ms, |r, v, p| {
             let ms = r.uint(v, p, 0, INT_MAX)?;
@@ -1989,7 +2039,7 @@ impl Reader {
                 );
             }
         }
-        ConsumerConfig {
+        let config = ConsumerConfig {
             partition_assignment_strategy: self.val(
                 &o,
                 "partition.assignment.strategy",
@@ -2052,6 +2102,55 @@ impl Reader {
                 int(0, LONG_MS_MAX),
             ),
             prefetch: self.val(&o, "prefetch", None, |r, v, p| r.u32_in(v, p, 0, u16::MAX as u32).map(Some)),
+            share,
+        };
+        if group_type == GroupType::Share {
+            // Exports write every field: a classic setting left at Kafka's default is accepted.
+            let differs = |key: &str| match key {
+                "auto.offset.reset" => config.auto_offset_reset != d.auto_offset_reset,
+                "enable.auto.commit" => config.enable_auto_commit != d.enable_auto_commit,
+                "auto.commit.interval.ms" => config.auto_commit_interval_ms != d.auto_commit_interval_ms,
+                "partition.assignment.strategy" => config.partition_assignment_strategy != d.partition_assignment_strategy,
+                "group.instance.id" => config.group_instance_id.is_some(),
+                "session.timeout.ms" => config.session_timeout_ms != d.session_timeout_ms,
+                "heartbeat.interval.ms" => config.heartbeat_interval_ms != d.heartbeat_interval_ms,
+                "max.poll.interval.ms" => config.max_poll_interval_ms != d.max_poll_interval_ms,
+                _ => false,
+            };
+            for (key, why) in NOT_FOR_SHARE_GROUPS {
+                if o.has(key) && differs(key) {
+                    self.error(o.at(key), format!("{} is not supported by share groups (only Kafka's default is accepted): {why}", quote(key)));
+                }
+            }
+        }
+        config
+    }
+
+    /// KIP-932's settings in a group's `config`: read for share groups; for classic groups each one
+    /// given is an error, and for share groups each classic-only consumer config is.
+    fn share_config(&mut self, o: &Obj, group_type: GroupType) -> ShareConfig {
+        let d = ShareConfig::default();
+        if group_type == GroupType::Classic {
+            for key in SHARE_CONFIG {
+                if o.has(key) {
+                    self.error(o.at(key), format!("{} is a share group setting; this group's group.type is \"classic\" (set \"group.type\": \"share\" on the group)", quote(key)));
+                }
+            }
+            return d;
+        }
+        let (lock_lo, lock_hi) = SHARE_LOCK_DURATION_MS;
+        let (count_lo, count_hi) = SHARE_DELIVERY_COUNT_LIMIT;
+        let (locks_lo, locks_hi) = SHARE_MAX_RECORD_LOCKS;
+        ShareConfig {
+            record_lock_duration_ms: self.val(o, "group.share.record.lock.duration.ms", d.record_lock_duration_ms, |r, v, p| r.uint(v, p, lock_lo, lock_hi)),
+            delivery_count_limit: self.val(o, "group.share.delivery.count.limit", d.delivery_count_limit, |r, v, p| r.u32_in(v, p, count_lo, count_hi)),
+            partition_max_record_locks: self.val(o, "group.share.partition.max.record.locks", d.partition_max_record_locks, |r, v, p| r.u32_in(v, p, locks_lo, locks_hi)),
+            auto_offset_reset: self.val(o, "share.auto.offset.reset", d.auto_offset_reset, |r, v, p| {
+                r.choice(v, p, &[("earliest", ShareOffsetReset::Earliest), ("latest", ShareOffsetReset::Latest)])
+            }),
+            acknowledgement_mode: self.val(o, "share.acknowledgement.mode", d.acknowledgement_mode, |r, v, p| {
+                r.choice(v, p, &[("implicit", AckMode::Implicit), ("explicit", AckMode::Explicit)])
+            }),
         }
     }
 
