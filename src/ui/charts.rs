@@ -6,6 +6,7 @@
 //! changes or the theme does; not on every frame.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
@@ -175,42 +176,67 @@ fn draw(canvas: &HtmlCanvasElement, t_us: &[u64], lines: &[Line], markers: &[Mar
     }
     let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else { return };
     let root = backend.into_drawing_area();
+    let (w, h) = root.dim_in_pixel();
     let (bg, text, grid, danger, muted) = (resolve("--panel"), resolve("--muted"), resolve("--border"), resolve("--danger"), resolve("--muted"));
     let _ = root.fill(&bg);
     let end_s = (end_us as f64 / 1e6).max(0.001);
     let peak = lines.iter().flat_map(|l| l.values.iter().copied()).fold(0.0, f64::max);
-    let y_max = if integer { (peak * 1.15).ceil().max(4.0) } else { (peak * 1.15).max(1.0) };
+    let y_max = nice_max(peak * 1.1, integer);
+    // The plot area in pixels, leaving room for the labels; plotters draws on it directly (element
+    // by element), which keeps its chart-layout machinery out of the wasm.
     let font_px = font_size_px() * 0.75;
-    let label_font = ("sans-serif", font_px).into_font().color(&text);
-    let chart = ChartBuilder::on(&root)
-        .margin(6)
-        .margin_right((font_px * 1.5) as u32)
-        .x_label_area_size(font_px as u32 + 8)
-        .y_label_area_size((font_px * 3.6) as u32)
-        .build_cartesian_2d(0f64..end_s, 0f64..y_max);
-    let Ok(mut chart) = chart else { return };
-    let _ = chart
-        .configure_mesh()
-        .x_labels(6)
-        .y_labels(4)
-        .label_style(label_font)
-        .axis_style(grid)
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(grid.mix(0.6))
-        .x_label_formatter(&|x| format!("{x:.0} s"))
-        .y_label_formatter(&|y| if integer || y_max >= 10.0 { format_count(y.round() as u64) } else { format!("{y:.1}") })
-        .draw();
+    let (left, right) = (font_px * 3.8, f64::from(w) - font_px * 1.6);
+    let (top, bottom) = (6.0, f64::from(h) - font_px - 10.0);
+    let x_of = |t_s: f64| (left + t_s / end_s * (right - left)) as i32;
+    let y_of = |v: f64| (bottom - v / y_max * (bottom - top)) as i32;
+    let font = ("sans-serif", font_px).into_font().color(&text);
+    let line = |points: Vec<(i32, i32)>, style: ShapeStyle| {
+        let _ = root.draw(&PathElement::new(points, style));
+    };
+    // Horizontal grid lines with their values, then the time axis with its labels.
+    for i in 0..=4 {
+        let v = y_max * f64::from(i) / 4.0;
+        let y = y_of(v);
+        line(vec![(left as i32, y), (right as i32, y)], grid.mix(if i == 0 { 1.0 } else { 0.6 }).stroke_width(1));
+        let label = if integer || y_max >= 10.0 { format_count(v.round() as u64) } else { format!("{v:.1}") };
+        let _ = root.draw(&Text::new(label, (left as i32 - 4, y), font.pos(Pos::new(HPos::Right, VPos::Center))));
+    }
+    let step = nice_step(end_s / 6.0);
+    let mut t = 0.0;
+    while t <= end_s + 1e-9 {
+        let x = x_of(t);
+        line(vec![(x, top as i32), (x, bottom as i32)], grid.mix(0.6).stroke_width(1));
+        let _ = root.draw(&Text::new(format!("{t:.0} s"), (x, bottom as i32 + 4), font.pos(Pos::new(HPos::Center, VPos::Top))));
+        t += step;
+    }
     for m in markers {
-        let x = m.t_us as f64 / 1e6;
+        let x = x_of(m.t_us as f64 / 1e6);
         let colour = if m.fault { danger.mix(0.8) } else { muted.mix(0.6) };
-        let _ = chart.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, y_max)], colour.stroke_width(1))));
+        line(vec![(x, top as i32), (x, bottom as i32)], colour.stroke_width(1));
     }
     for l in lines {
         let colour = resolve(l.colour);
-        let points = t_us.iter().zip(&l.values).map(|(t, v)| (*t as f64 / 1e6, *v));
-        let _ = chart.draw_series(LineSeries::new(points, colour.stroke_width(2)));
+        let points: Vec<(i32, i32)> = t_us.iter().zip(&l.values).map(|(t, v)| (x_of(*t as f64 / 1e6), y_of(*v))).collect();
+        line(points, colour.stroke_width(2));
     }
     let _ = root.present();
+}
+
+/// The top of the y axis: at least `x`, and such that its quarters are round numbers (1, 2, 4, 8 or
+/// 10 times a power of ten; at least 4 for counts, so each grid line is a whole number).
+fn nice_max(x: f64, integer: bool) -> f64 {
+    let x = if integer { x.max(4.0) } else { x.max(1e-9) };
+    let p = 10f64.powf(x.log10().floor());
+    let m = [1.0, 2.0, 4.0, 8.0, 10.0].into_iter().find(|m| m * p >= x).unwrap_or(10.0);
+    m * p
+}
+
+/// A round step for time labels (1, 2, 5, 10, 15, 30, 60 … seconds) at least `raw`.
+fn nice_step(raw: f64) -> f64 {
+    [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14_400.0, 21_600.0, 43_200.0, 86_400.0]
+        .into_iter()
+        .find(|s| *s >= raw)
+        .unwrap_or(86_400.0)
 }
 
 /// The root font size in pixels (15, or more at a presenter scale).
