@@ -40,6 +40,8 @@ pub fn heavy_scenario() -> Scenario {
         timeline: Vec::new(),
         design: Design::Log,
         queue: QueueSpec::default(),
+        services: None,
+        fraud: None,
     }
 }
 

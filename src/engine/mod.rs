@@ -8,6 +8,7 @@ pub mod compare;
 pub mod cluster;
 pub mod consumer;
 pub mod eventlog;
+pub mod fraud;
 pub mod group;
 pub mod kernel;
 pub mod log;
@@ -16,8 +17,10 @@ pub mod partitioner;
 pub mod producer;
 pub mod queue;
 pub mod report;
+pub mod services;
 pub mod sim;
 pub mod views;
+pub mod workload;
 
 pub use crate::scenario::AppliedAction;
 pub use sim::{FaultSnapshot, Sim, Summary};
