@@ -361,3 +361,22 @@ fn contrast_scenarios_write_back_what_they_read() {
         }
     }
 }
+
+/// Golden trace hashes of the ready-made comparisons' runs: a change to either simulator's event
+/// order, RNG use or arithmetic shows up here (the same values must come out on wasm32).
+#[test]
+fn contrast_runs_keep_their_trace_hashes() {
+    let mut got: Vec<(String, String)> = Vec::new();
+    for file in ["static/comparisons/rest-vs-events.json", "static/comparisons/batch-vs-stream.json"] {
+        got.extend(run_comparison(file).into_iter().map(|r| (r.name, r.report.trace_hash)));
+    }
+    let want = [
+        ("rest", "45dc74071a4b4c2d"),
+        ("events", "43e6aa6552127c87"),
+        ("batch every 15 min", "bc2c71af6ba2536b"),
+        ("stream tumbling 60 s", "0c72ec6edd1de583"),
+        ("stream hopping 60 s / 10 s", "9a53a3eb72928688"),
+    ];
+    let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(got, want);
+}
