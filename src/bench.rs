@@ -41,6 +41,8 @@ pub fn heavy_scenario() -> Scenario {
         timeline: Vec::new(),
         design: Design::Log,
         queue: QueueSpec::default(),
+        services: None,
+        fraud: None,
     }
 }
 

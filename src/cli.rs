@@ -63,7 +63,7 @@ enum Command {
         strategy: String,
         file: String,
     },
-    /// Run several scenarios (log or queue design) and print a scorecard, one column per run. Each
+    /// Run several scenarios (any design) and print a scorecard, one column per run. Each
     /// FILE is a scenario file, a built-in scenario's name, or a comparison file (a base scenario and
     /// variants of it, each one run).
     Compare {
@@ -159,10 +159,10 @@ fn run(file: &str, seed: Option<u64>, until_ms: Option<u64>, json: bool) -> i32 
         session.scenario.seed = seed;
     }
     eprintln!("SEED={}", session.scenario.seed);
-    if session.scenario.design == Design::Queue {
-        // The queue design runs on its own engine; sessions record actions on the log's engine only.
+    if session.scenario.design != Design::Log {
+        // The other designs run on their own engines; sessions record actions on the log's only.
         if !session.actions.is_empty() || session.stop.is_some() {
-            eprintln!("error: this session's scenario has \"design\": \"queue\"; sessions replay the log design only");
+            eprintln!("error: this session's scenario has \"design\": \"{}\"; sessions replay the log design only", session.scenario.design.name());
             return 1;
         }
         return print_report(&crate::engine::report::run_report(&session.scenario, until_ms), json);

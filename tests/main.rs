@@ -4,6 +4,7 @@ mod assignors;
 mod charts;
 mod cli;
 mod compare;
+mod contrasts;
 mod determinism;
 mod groups;
 mod queue;

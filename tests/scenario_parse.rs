@@ -166,7 +166,7 @@ fn unknown_fields_suggest_the_closest_name_or_list_the_allowed_ones() {
     check_patch(
         r#"{"zzz": 1}"#,
         &[
-            r#"$.zzz: unknown field "zzz"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline", "design", "queue""#,
+            r#"$.zzz: unknown field "zzz"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline", "design", "queue", "services", "fraud""#,
         ],
     );
     // Not modelled yet, so not accepted: a silent no-op would mislead.
@@ -643,7 +643,7 @@ fn keys_with_special_characters_are_quoted_in_paths() {
     check(
         r#"{"a b": 1}"#,
         &[
-            r#"$["a b"]: unknown field "a b"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline", "design", "queue""#,
+            r#"$["a b"]: unknown field "a b"; expected one of "name", "description", "seed", "duration_ms", "cluster", "topics", "producers", "consumer_groups", "timeline", "design", "queue", "services", "fraud""#,
         ],
     );
 }

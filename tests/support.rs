@@ -32,6 +32,8 @@ pub fn base(name: &str) -> Scenario {
         timeline: vec![],
         design: Design::Log,
         queue: QueueSpec::default(),
+        services: None,
+        fraud: None,
     }
 }
 

@@ -149,6 +149,7 @@ impl Sim {
                     self.add_group(group);
                 }
             }
+            Action::CrashService { .. } | Action::RestartService { .. } => self.ignored(action, "services belong to the rest and events designs; the log design has none"),
         }
     }
 }

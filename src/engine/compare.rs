@@ -104,11 +104,81 @@ fn share_sum<F: Fn(&super::share_group::ShareStats) -> u64>(r: &Report, f: F) ->
     r.groups.values().filter_map(|g| g.share.as_ref()).map(|s| f(&s.stats)).sum()
 }
 
+fn svc(r: &Report, f: fn(&super::services::ServicesReport) -> String) -> String {
+    r.services.as_ref().map_or("-".into(), f)
+}
+
+fn fraud(r: &Report, f: fn(&super::fraud::FraudReport) -> String) -> String {
+    r.fraud.as_ref().map_or("-".into(), f)
+}
+
+/// Lines shown when a run of the rest or events design is in the comparison.
+const SERVICE_LINES: &[Line] = &[
+    Line { key: "requests_failed", label: "requests failed (client, after retries)", value: |r| svc(r, |s| s.failed.to_string()) },
+    Line { key: "rejected", label: "rejected (every worker busy)", value: |r| svc(r, |s| s.rejected.to_string()) },
+    Line { key: "timeouts", label: "calls timed out", value: |r| svc(r, |s| s.timeouts.to_string()) },
+    Line { key: "retries", label: "calls retried", value: |r| svc(r, |s| s.retries.to_string()) },
+    Line { key: "pool_exhausted", label: "calls refused by the caller's pool", value: |r| svc(r, |s| s.pool_exhausted.to_string()) },
+    Line { key: "blocked_max", label: "callers blocked at once (threads)", value: |r| svc(r, |s| s.blocked_max.to_string()) },
+    Line {
+        key: "lag_max_per_service",
+        label: "max lag per service",
+        value: |r| svc(r, |s| s.services.iter().map(|(n, x)| format!("{n} {}", x.lag_max)).collect::<Vec<_>>().join(", ")),
+    },
+    Line { key: "recovery_ms", label: "recovered after the restart (ms)", value: |r| svc(r, |s| s.recovery_ms.map_or("-".into(), |x| x.to_string())) },
+    Line {
+        key: "integration",
+        label: "integration count",
+        value: |r| {
+            svc(r, |s| {
+                let i = &s.integration;
+                if i.topic_subscriptions > 0 {
+                    format!("{} subscriptions ({} services)", i.topic_subscriptions, i.services)
+                } else {
+                    format!("{} links (worst case {})", i.point_to_point_links, i.point_to_point_worst_case)
+                }
+            })
+        },
+    },
+];
+
+/// Lines shown when a run of the batch or stream design is in the comparison.
+const FRAUD_LINES: &[Line] = &[
+    Line {
+        key: "fraud_window",
+        label: "rule evaluated on",
+        value: |r| fraud(r, |f| if f.window == "hopping" { format!("hopping {} s every {} s", f.window_ms as f64 / 1000.0, f.advance_ms as f64 / 1000.0) } else { format!("{} {} s", f.window, f.window_ms as f64 / 1000.0) }),
+    },
+    Line { key: "bursts_detected", label: "fraud bursts detected", value: |r| fraud(r, |f| format!("{} of {}", f.bursts_detected, f.fraud_bursts)) },
+    Line { key: "bursts_missed", label: "fraud bursts missed", value: |r| fraud(r, |f| f.bursts_missed.to_string()) },
+    Line { key: "alerts", label: "alerts raised", value: |r| fraud(r, |f| f.alerts.to_string()) },
+    Line { key: "false_alerts", label: "false alerts", value: |r| fraud(r, |f| f.false_alerts.to_string()) },
+    Line { key: "time_to_alert_p50_ms", label: "time to alert p50 (ms)", value: |r| fraud(r, |f| format!("{:.3}", f.time_to_alert_ms.p50)) },
+    Line { key: "time_to_alert_p99_ms", label: "time to alert p99 (ms)", value: |r| fraud(r, |f| format!("{:.3}", f.time_to_alert_ms.p99)) },
+    Line { key: "time_to_alert_max_ms", label: "time to alert max (ms)", value: |r| fraud(r, |f| format!("{:.3}", f.time_to_alert_ms.max)) },
+    Line { key: "state_store_entries_max", label: "state store entries (max)", value: |r| fraud(r, |f| f.state_store_entries_max.to_string()) },
+    Line { key: "scanned_per_run_max", label: "payments scanned per batch run (max)", value: |r| fraud(r, |f| f.scanned_per_run_max.to_string()) },
+];
+
+/// The scorecard's lines for these runs: the common ones, then those of the contrast designs
+/// present (so comparisons of the log and queue designs print as before).
+fn lines(runs: &[NamedReport]) -> Vec<&'static Line> {
+    let mut v: Vec<&Line> = LINES.iter().collect();
+    if runs.iter().any(|r| r.report.services.is_some()) {
+        v.extend(SERVICE_LINES);
+    }
+    if runs.iter().any(|r| r.report.fraud.is_some()) {
+        v.extend(FRAUD_LINES);
+    }
+    v
+}
+
 /// What a difference in a line means, for the reader of `differences`.
 fn note(key: &str, runs: &[NamedReport]) -> String {
     let names = |f: &dyn Fn(&Report) -> bool| runs.iter().filter(|r| f(&r.report)).map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
     match key {
-        "design" => "the runs use different designs: a log keeps records after they are read, a queue deletes them on acknowledgement".into(),
+        "design" if runs.iter().all(|r| r.report.design == "log" || r.report.design == "queue") => "the runs use different designs: a log keeps records after they are read, a queue deletes them on acknowledgement".into(),
+        "design" => "the runs use different designs: synchronous calls or events (services), a batch job or a stream processor (fraud); the lines below show what that changes".into(),
         "replay" => {
             let yes = names(&|r| r.replay.possible);
             if yes.is_empty() {
@@ -128,6 +198,14 @@ fn note(key: &str, runs: &[NamedReport]) -> String {
         "latency_p50_ms" | "latency_p99_ms" | "latency_mean_ms" => "time from send to processed differs".into(),
         "backlog_max" => "the largest backlog (partition lag or queue depth) differs".into(),
         "storage_records" | "storage_bytes" => "what the brokers still hold at the end differs (a log retains, a queue deletes on ack)".into(),
+        "requests_failed" => format!("requests failed (the client gave up after its retries) in: {}", names(&|r| r.services.as_ref().is_some_and(|s| s.failed > 0))),
+        "blocked_max" => "synchronous callers hold a thread while they wait: a slow or dead service downstream ties up every caller above it".into(),
+        "lag_max_per_service" => "with events, a service that is down leaves its input to grow (lag) and drains it once back; nothing fails".into(),
+        "recovery_ms" => "time from the restart until the first request sent after it completed end to end".into(),
+        "integration" => "point-to-point links each caller maintains (rest) versus one subscription per service through the broker (events)".into(),
+        "bursts_missed" => format!("fraud went undetected in: {} (a tumbling window misses a burst across its boundary; a batch misses what its next run has not read yet)", names(&|r| r.fraud.as_ref().is_some_and(|f| f.bursts_missed > 0))),
+        "time_to_alert_p50_ms" | "time_to_alert_p99_ms" | "time_to_alert_max_ms" => "time from the fraudulent payment to its alert: a batch waits for its next run and the job; a stream alerts at its next commit".into(),
+        "state_store_entries_max" | "scanned_per_run_max" => "a stream keeps a count per card and window in its state store; a batch reads every payment of the interval and the look-back again".into(),
         _ => "differs between runs".into(),
     }
 }
@@ -135,7 +213,7 @@ fn note(key: &str, runs: &[NamedReport]) -> String {
 /// Build the comparison of these runs.
 pub fn compare(runs: Vec<NamedReport>) -> ComparisonReport {
     let mut differences = Vec::new();
-    for line in LINES {
+    for line in lines(&runs) {
         let values: Vec<String> = runs.iter().map(|r| (line.value)(&r.report)).collect();
         if values.windows(2).any(|w| w[0] != w[1]) {
             differences.push(Difference { metric: line.key.into(), values, note: note(line.key, &runs) });
@@ -152,7 +230,7 @@ impl ComparisonReport {
         let mut head = vec![String::new()];
         head.extend(self.runs.iter().map(|r| r.name.clone()));
         rows.push(head);
-        for line in LINES {
+        for line in lines(&self.runs) {
             let mut row = vec![line.label.to_string()];
             row.extend(self.runs.iter().map(|r| (line.value)(&r.report)));
             rows.push(row);

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod cluster;
 pub mod consumer;
 pub mod eventlog;
+pub mod fraud;
 pub mod group;
 pub mod kernel;
 pub mod log;
@@ -17,8 +18,10 @@ pub mod producer;
 pub mod queue;
 pub mod report;
 pub mod share_group;
+pub mod services;
 pub mod sim;
 pub mod views;
+pub mod workload;
 
 pub use crate::scenario::AppliedAction;
 pub use sim::{FaultSnapshot, Sim, Summary};

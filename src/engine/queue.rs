@@ -1262,6 +1262,7 @@ impl QueueSim {
             Action::PartitionNetwork { .. } => self.ignore(action, "network partitions between RabbitMQ nodes are not modelled"),
             Action::CrashController { .. } | Action::RestartController { .. } => self.ignore(action, "RabbitMQ has no KRaft controllers"),
             Action::ResetOffsets { .. } => self.ignore(action, "a queue keeps no offsets: acknowledged messages are deleted and cannot be replayed"),
+            Action::CrashService { .. } | Action::RestartService { .. } => self.ignore(action, "services belong to the rest and events designs; the queue design has none"),
             Action::SlowConsumer { group, member, factor } => {
                 if let Some(c) = self.queue_index(group).and_then(|q| self.queues[q as usize].consumers.get_mut(*member as usize)) {
                     c.slow = factor.max(1.0);

@@ -39,8 +39,17 @@ pub struct Report {
     #[serde(skip_serializing_if = "is_zero")]
     pub unroutable: u64,
     /// Queue design only: timeline actions with no RabbitMQ equivalent, logged and ignored.
+    /// Rest, events, batch and stream designs: actions they have no use for.
     #[serde(skip_serializing_if = "is_zero")]
     pub ignored_actions: u64,
+    /// Rest and events designs only: requests, failures, timeouts, blocked callers, lag, recovery
+    /// and the integration count (`services.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<super::services::ServicesReport>,
+    /// Batch and stream designs only: alerts, detected and missed bursts, time to alert, state
+    /// store and data scanned (`fraud.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraud: Option<super::fraud::FraudReport>,
 }
 
 fn is_zero(x: &u64) -> bool {
@@ -222,6 +231,8 @@ impl Report {
             queues: BTreeMap::new(),
             unroutable: 0,
             ignored_actions: 0,
+            services: None,
+            fraud: None,
         }
         .with_log_totals(sim)
     }
@@ -304,6 +315,8 @@ impl Report {
             queues,
             unroutable: sim.unroutable,
             ignored_actions: sim.ignored_actions,
+            services: None,
+            fraud: None,
         }
     }
 
@@ -354,6 +367,12 @@ impl Report {
                 st.depth_max,
                 q.depth_end
             );
+        }
+        if let Some(x) = &self.services {
+            s += &x.to_text(&self.design);
+        }
+        if let Some(x) = &self.fraud {
+            s += &x.to_text();
         }
         for (name, g) in &self.groups {
             s += &format!(
@@ -480,12 +499,13 @@ fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Latency {
     }
 }
 
-fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     libm::round(x * 1000.0) / 1000.0
 }
 
 /// Run `scenario` (its seed already set) until `until_ms` or its `duration_ms`, and report. The
-/// scenario's `design` picks the engine: `Sim` for the log, `QueueSim` for the queue.
+/// scenario's `design` picks the engine: `Sim` for the log, `QueueSim` for the queue, `ServiceSim`
+/// for rest and events, `FraudSim` for batch and stream.
 pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
     match scenario.design {
         Design::Log => {
@@ -499,6 +519,18 @@ pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
             let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
             sim.run_until(end);
             Report::from_queue_sim(&sim)
+        }
+        Design::Rest | Design::Events => {
+            let mut sim = super::services::ServiceSim::new(scenario);
+            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
+            sim.run_until(end);
+            Report::from_service_sim(&sim)
+        }
+        Design::Batch | Design::Stream => {
+            let mut sim = super::fraud::FraudSim::new(scenario);
+            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
+            sim.run_until(end);
+            Report::from_fraud_sim(&sim)
         }
     }
 }

@@ -4,10 +4,12 @@
 pub mod builtin;
 pub mod forms;
 pub mod comparison;
+pub mod contrasts;
 pub mod model;
 pub mod parse;
 pub mod share;
 pub mod workspace;
 
+pub use contrasts::*;
 pub use model::*;
 pub use parse::{parse_scenario, parse_session, ScenarioError};

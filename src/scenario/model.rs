@@ -25,6 +25,12 @@ pub struct Scenario {
     /// The queue design's settings (RabbitMQ's argument names); read by the queue design only.
     #[serde(skip_serializing_if = "QueueSpec::is_default")]
     pub queue: QueueSpec,
+    /// The `rest` and `events` designs' services (see `contrasts.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<super::contrasts::ServicesSpec>,
+    /// The `batch` and `stream` designs' fraud rule (see `contrasts.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraud: Option<super::contrasts::FraudSpec>,
 }
 
 /// Which system runs the scenario's workload.
@@ -37,6 +43,14 @@ pub enum Design {
     /// A message queue (RabbitMQ): each consumer group is a queue bound to the producers' exchanges;
     /// its members compete for messages, which are deleted on acknowledgement.
     Queue,
+    /// Services calling each other synchronously over HTTP (the `services` section).
+    Rest,
+    /// The same services, each consuming an input topic and publishing to the next.
+    Events,
+    /// A fraud rule evaluated by a batch job every `batch.interval.ms` (the `fraud` section).
+    Batch,
+    /// The same rule in a stream processor with a windowed count in a state store.
+    Stream,
 }
 
 impl Design {
@@ -47,6 +61,10 @@ impl Design {
         match self {
             Design::Log => "log",
             Design::Queue => "queue",
+            Design::Rest => "rest",
+            Design::Events => "events",
+            Design::Batch => "batch",
+            Design::Stream => "stream",
         }
     }
 }
@@ -751,6 +769,9 @@ pub enum Action {
     },
     /// Start a new consumer group (for example one that replays history from the earliest offset).
     AddConsumerGroup { group: GroupSpec },
+    /// `rest` and `events` designs: the service stops answering (rest) or consuming (events).
+    CrashService { service: String },
+    RestartService { service: String },
 }
 
 impl Action {
@@ -766,6 +787,7 @@ impl Action {
                 | Action::SlowConsumer { .. }
                 | Action::CrashConsumer { .. }
                 | Action::TrafficSpike { .. }
+                | Action::CrashService { .. }
         )
     }
 
@@ -800,6 +822,8 @@ impl Action {
             Action::SetProducerAcks { producer, acks } => format!("{producer} acks={}", acks.as_str()),
             Action::ResetOffsets { group, .. } => format!("reset offsets of {group}"),
             Action::AddConsumerGroup { group } => format!("start group {}", group.group_id),
+            Action::CrashService { service } => format!("crash service {service}"),
+            Action::RestartService { service } => format!("restart service {service}"),
         }
     }
 
@@ -824,6 +848,8 @@ impl Action {
             Action::SetProducerAcks { .. } => "set_producer_acks",
             Action::ResetOffsets { .. } => "reset_offsets",
             Action::AddConsumerGroup { .. } => "add_consumer_group",
+            Action::CrashService { .. } => "crash_service",
+            Action::RestartService { .. } => "restart_service",
         }
     }
 }

@@ -13,6 +13,9 @@ use serde_json::{Map, Value};
 
 use super::model::*;
 
+/// The `services` and `fraud` sections and the `crash_service` / `restart_service` actions.
+mod contrast_sections;
+
 /// One problem in a scenario file: where (a JSON path) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -88,6 +91,7 @@ pub fn parse_session(json: &str) -> Result<Session, Vec<ScenarioError>> {
 pub fn known_dotted_names() -> Vec<&'static str> {
     let lists: [&[&str]; 13] = [TOP, CLUSTER, NETWORK, BROKER_CONFIG, TOPIC, TOPIC_CONFIG, PRODUCER, PRODUCER_CONFIG, GROUP, FAILURES, CONSUMER_CONFIG, QUEUE, QUEUE_ARGS];
     let mut names: Vec<&'static str> = lists.iter().flat_map(|l| l.iter().copied()).filter(|n| n.contains('.')).collect();
+    names.extend(contrast_sections::DOTTED);
     names.sort_unstable();
     names.dedup();
     names
@@ -315,6 +319,8 @@ const TOP: &[&str] = &[
     "timeline",
     "design",
     "queue",
+    "services",
+    "fraud",
 ];
 const CLUSTER: &[&str] = &["brokers", "controllers", "racks", "network", "config"];
 const NETWORK: &[&str] = &["latency_ms", "jitter_ms", "loss", "links"];
@@ -475,6 +481,8 @@ const ACTIONS: &[&str] = &[
     "set_producer_acks",
     "reset_offsets",
     "add_consumer_group",
+    "crash_service",
+    "restart_service",
 ];
 /// `reset_offsets` options (`kafka-consumer-groups --reset-offsets --to-earliest` …) and the one extra
 /// field each needs.
@@ -512,6 +520,7 @@ fn action_fields(action: &str) -> &'static [&'static str] {
             "duration_ms",
         ],
         "add_consumer_group" => &["group"],
+        "crash_service" | "restart_service" => &["service"],
         _ => &[],
     }
 }
@@ -565,6 +574,10 @@ struct Refs {
     adds: BTreeMap<String, u32>,
     /// group.id → the topics it subscribes to (if valid), for `reset_offsets`.
     group_topics: BTreeMap<String, Vec<String>>,
+    /// The names in the `services` section (None: the scenario has none) and whether every one
+    /// was valid.
+    services: Option<Vec<String>>,
+    services_complete: bool,
 }
 
 impl Reader {
@@ -1004,10 +1017,13 @@ impl Reader {
         let topics = self.topics(&o, &mut refs);
         let producers = self.producers(&o, &mut refs);
         let consumer_groups = self.groups(&o, &mut refs);
+        let services = self.services_section(&o, &mut refs);
         let timeline = self.timeline(&o, &mut refs, extra);
         let design = self.val(&o, "design", Design::Log, |r, v, p| {
-            r.choice(v, p, &[("log", Design::Log), ("queue", Design::Queue)])
+            r.choice(v, p, &[("log", Design::Log), ("queue", Design::Queue), ("rest", Design::Rest), ("events", Design::Events), ("batch", Design::Batch), ("stream", Design::Stream)])
         });
+        let fraud = self.fraud_section(&o, &producers, duration_ms);
+        self.check_contrast_design(&o, design, services.is_some(), fraud.is_some(), producers.is_empty());
         let queue = match o.get("queue") {
             Some(v) => self.queue_spec(v, &o.at("queue"), &refs, design),
             None => QueueSpec::default(),
@@ -1025,6 +1041,8 @@ impl Reader {
             timeline,
             design,
             queue,
+            services,
+            fraud,
         };
         (scenario, refs)
     }
@@ -2469,6 +2487,7 @@ impl Reader {
                 }
             }
             "reset_offsets" => return self.reset_offsets(o, refs),
+            "crash_service" | "restart_service" => return self.service_action(name, o, refs),
             "add_consumer_group" => {
                 let v = o.get("group");
                 let Some(v) = v else {

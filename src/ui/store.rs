@@ -270,9 +270,9 @@ impl Store {
     /// Run the editor's text if it is a valid scenario (from t = 0, with its own seed).
     fn run_source(mut self) -> Store {
         match parse_scenario(&self.source) {
-            Ok(scenario) if scenario.design == crate::scenario::Design::Queue => {
+            Ok(scenario) if scenario.design != crate::scenario::Design::Log => {
                 self.source_errors = Rc::new(vec![
-                    "$.design: the app shows the log design so far; run a \"queue\" scenario with `streamlab run FILE` or `streamlab compare`".to_string(),
+                    "$.design: the app shows the log design so far; run this design with `streamlab run FILE` or `streamlab compare`".to_string(),
                 ]);
                 self
             }
@@ -292,6 +292,10 @@ impl Store {
     /// Replay `session` and pause where it stopped.
     fn open_session(mut self, session: Session) -> Store {
         let Session { scenario, actions, stop } = session;
+        if scenario.design != crate::scenario::Design::Log {
+            self.link_errors = Rc::new(vec!["$.design: the app replays sessions of the log design only; run this one with `streamlab run`".to_string()]);
+            return self;
+        }
         let sim = Sim::replay(&scenario, &actions, stop);
         self.set_source(scenario_to_json(&scenario));
         self.seed = scenario.seed;
