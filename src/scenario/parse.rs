@@ -7,6 +7,10 @@
 //! use Kafka's own words, and where Kafka silently adjusts an unset config (idempotence turned off by
 //! `acks=1`, `delivery.timeout.ms` raised to `linger.ms + request.timeout.ms`) we adjust it the same way.
 
+// The browser build reads the log design only (see `other_designs`): the other designs' readers
+// are compiled but unused there.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
+
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -15,6 +19,10 @@ use super::model::*;
 
 /// The `services` and `fraud` sections and the `crash_service` / `restart_service` actions.
 mod contrast_sections;
+
+/// What the app says of another design's section or action (the CLI reads them).
+#[cfg(target_arch = "wasm32")]
+const CLI_ONLY: &str = "the app runs the log design only; this belongs to another design (queue, rest, events, batch, stream): run the file with `streamlab run` or `streamlab compare`";
 
 /// One problem in a scenario file: where (a JSON path) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1017,17 +1025,12 @@ impl Reader {
         let topics = self.topics(&o, &mut refs);
         let producers = self.producers(&o, &mut refs);
         let consumer_groups = self.groups(&o, &mut refs);
-        let services = self.services_section(&o, &mut refs);
+        let services = self.services_section_here(&o, &mut refs);
         let timeline = self.timeline(&o, &mut refs, extra);
         let design = self.val(&o, "design", Design::Log, |r, v, p| {
             r.choice(v, p, &[("log", Design::Log), ("queue", Design::Queue), ("rest", Design::Rest), ("events", Design::Events), ("batch", Design::Batch), ("stream", Design::Stream)])
         });
-        let fraud = self.fraud_section(&o, &producers, duration_ms);
-        self.check_contrast_design(&o, design, services.is_some(), fraud.is_some(), producers.is_empty());
-        let queue = match o.get("queue") {
-            Some(v) => self.queue_spec(v, &o.at("queue"), &refs, design),
-            None => QueueSpec::default(),
-        };
+        let (queue, fraud) = self.other_designs(&o, &refs, &producers, duration_ms, design, services.is_some());
 
         let scenario = Scenario {
             name,
@@ -1047,7 +1050,62 @@ impl Reader {
         (scenario, refs)
     }
 
+    /// The `services` section (the rest and events designs); natively only, see `other_designs`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn services_section_here(&mut self, top: &Obj, refs: &mut Refs) -> Option<crate::scenario::contrasts::ServicesSpec> {
+        self.services_section(top, refs)
+    }
+
+    /// In the browser the app runs the log design only, so the other designs' sections are not read
+    /// there (which keeps their readers out of the wasm): each is an error that says where to run it.
+    #[cfg(target_arch = "wasm32")]
+    fn services_section_here(&mut self, top: &Obj, _refs: &mut Refs) -> Option<crate::scenario::contrasts::ServicesSpec> {
+        if top.has("services") {
+            self.error(top.at("services"), CLI_ONLY);
+        }
+        None
+    }
+
+    /// The `queue` and `fraud` sections and the design's consistency checks (natively).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn other_designs(
+        &mut self,
+        o: &Obj,
+        refs: &Refs,
+        producers: &[ProducerSpec],
+        duration_ms: u64,
+        design: Design,
+        has_services: bool,
+    ) -> (QueueSpec, Option<crate::scenario::contrasts::FraudSpec>) {
+        let fraud = self.fraud_section(o, producers, duration_ms);
+        self.check_contrast_design(o, design, has_services, fraud.is_some(), producers.is_empty());
+        let queue = match o.get("queue") {
+            Some(v) => self.queue_spec(v, &o.at("queue"), refs, design),
+            None => QueueSpec::default(),
+        };
+        (queue, fraud)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn other_designs(
+        &mut self,
+        o: &Obj,
+        _refs: &Refs,
+        _producers: &[ProducerSpec],
+        _duration_ms: u64,
+        _design: Design,
+        _has_services: bool,
+    ) -> (QueueSpec, Option<crate::scenario::contrasts::FraudSpec>) {
+        for key in ["queue", "fraud"] {
+            if o.has(key) {
+                self.error(o.at(key), CLI_ONLY);
+            }
+        }
+        (QueueSpec::default(), None)
+    }
+
     /// The `queue` section: RabbitMQ's settings for the queue design.
+    #[cfg(not(target_arch = "wasm32"))]
     fn queue_spec(&mut self, v: &Value, path: &str, refs: &Refs, design: Design) -> QueueSpec {
         let o = self.object(v, path, QUEUE, &[]);
         let d = QueueSpec::default();
@@ -1114,6 +1172,7 @@ impl Reader {
     }
 
     /// The queue arguments found in `o` (the defaults section or one queue's overrides).
+    #[cfg(not(target_arch = "wasm32"))]
     fn queue_args(&mut self, o: &Obj) -> QueueArgs {
         let mut a = QueueArgs::default();
         if let Some(v) = o.get("queue.type") {
@@ -2487,7 +2546,13 @@ impl Reader {
                 }
             }
             "reset_offsets" => return self.reset_offsets(o, refs),
+            #[cfg(not(target_arch = "wasm32"))]
             "crash_service" | "restart_service" => return self.service_action(name, o, refs),
+            #[cfg(target_arch = "wasm32")]
+            "crash_service" | "restart_service" => {
+                self.error(o.at("action"), CLI_ONLY);
+                return None;
+            }
             "add_consumer_group" => {
                 let v = o.get("group");
                 let Some(v) = v else {
