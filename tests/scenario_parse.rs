@@ -173,7 +173,7 @@ fn unknown_fields_suggest_the_closest_name_or_list_the_allowed_ones() {
     check_patch(
         r#"{"consumer_groups": [{"group.id": "g", "topics": ["orders"], "config": {"isolation.level": "read_committed"}}]}"#,
         &[
-            r#"$.consumer_groups[0].config["isolation.level"]: unknown field "isolation.level"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms", "partition.assignment.strategy", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "prefetch", "group.share.record.lock.duration.ms", "group.share.delivery.count.limit", "group.share.partition.max.record.locks", "share.auto.offset.reset", "share.acknowledgement.mode""#,
+            r#"$.consumer_groups[0].config["isolation.level"]: unknown field "isolation.level"; expected one of "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records", "fetch.max.wait.ms", "request.timeout.ms", "retry.backoff.ms", "partition.assignment.strategy", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "prefetch", "share.record.lock.duration.ms", "share.delivery.count.limit", "share.partition.max.record.locks", "share.auto.offset.reset", "share.acknowledgement.mode""#,
         ],
     );
 }

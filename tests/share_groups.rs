@@ -131,7 +131,7 @@ fn a_released_record_comes_back_with_its_delivery_count_up_until_the_limit_archi
     assert!(sh.stats.redelivered >= 3 * sh.stats.archived);
     // Poison records are never processed successfully: no key-3 latency, no duplicates.
     assert_eq!(billing(&r).processed_twice, 0);
-    assert!(sim.log_lines(0, usize::MAX).iter().any(|l| l.text.contains("delivered 4 times (group.share.delivery.count.limit) and is archived")));
+    assert!(sim.log_lines(0, usize::MAX).iter().any(|l| l.text.contains("delivered 4 times (share.delivery.count.limit) and is archived")));
 }
 
 #[test]
@@ -168,12 +168,12 @@ fn a_crashed_member_s_locks_expire_after_the_lock_duration_and_others_get_its_re
     let at_crash = held(&sim, 0);
     assert!(!at_crash.is_empty(), "member 0 held nothing when it crashed");
     let locked: Vec<u64> = at_crash.iter().map(|x| x.0).collect();
-    // Each lock runs group.share.record.lock.duration.ms from its acquisition, before the crash.
+    // Each lock runs share.record.lock.duration.ms from its acquisition, before the crash.
     let first = at_crash.iter().map(|x| x.1).min().unwrap();
     let last = at_crash.iter().map(|x| x.1).max().unwrap();
     assert!(first > 3_100_000 && last <= 18_100_000, "{at_crash:?}");
     // Just before the first lock runs out they are all still member 0's; the partition stalls
-    // behind them once the in-flight window (group.share.partition.max.record.locks, 200) is full.
+    // behind them once the in-flight window (share.partition.max.record.locks, 200) is full.
     sim.run_until(first - 1);
     assert_eq!(held(&sim, 0), at_crash);
     let v = sim.share_partition_view("billing", "orders", 0).unwrap();
@@ -275,15 +275,15 @@ fn share_settings_are_validated_with_paths_and_reasons() {
         vec![r#"$.consumer_groups[0]["group.type"]: unknown value "consumer"; expected one of "classic", "share""#]
     );
     let e = errors(&group(
-        r#", "group.type": "share", "static": true, "config": {"auto.offset.reset": "earliest", "partition.assignment.strategy": "range", "group.share.record.lock.duration.ms": 1000, "group.share.delivery.count.limit": 11, "group.share.partition.max.record.locks": 50, "share.auto.offset.reset": "none", "share.acknowledgement.mode": "explict"}, "failures": {"rate": 0.1, "policy": "dead_letter"}"#,
+        r#", "group.type": "share", "static": true, "config": {"auto.offset.reset": "earliest", "partition.assignment.strategy": "range", "share.record.lock.duration.ms": 1000, "share.delivery.count.limit": 11, "share.partition.max.record.locks": 50, "share.auto.offset.reset": "none", "share.acknowledgement.mode": "explict"}, "failures": {"rate": 0.1, "policy": "dead_letter"}"#,
     ));
     let want = [
         r#"$.consumer_groups[0].failures.policy: "policy" is not for share groups"#,
         r#"$.consumer_groups[0].config["auto.offset.reset"]: "auto.offset.reset" is not supported by share groups (only Kafka's default is accepted): a share group starts where share.auto.offset.reset says"#,
         r#"$.consumer_groups[0].config["partition.assignment.strategy"]: "partition.assignment.strategy" is not supported by share groups"#,
-        r#"$.consumer_groups[0].config["group.share.record.lock.duration.ms"]: "#,
-        r#"$.consumer_groups[0].config["group.share.delivery.count.limit"]: "#,
-        r#"$.consumer_groups[0].config["group.share.partition.max.record.locks"]: "#,
+        r#"$.consumer_groups[0].config["share.record.lock.duration.ms"]: "#,
+        r#"$.consumer_groups[0].config["share.delivery.count.limit"]: "#,
+        r#"$.consumer_groups[0].config["share.partition.max.record.locks"]: "#,
         r#"$.consumer_groups[0].config["share.auto.offset.reset"]: unknown value "none"; expected one of "earliest", "latest""#,
         r#"$.consumer_groups[0].config["share.acknowledgement.mode"]: unknown value "explict"; did you mean "explicit"?"#,
         r#"$.consumer_groups[0].static: share groups have no static membership"#,
@@ -294,7 +294,7 @@ fn share_settings_are_validated_with_paths_and_reasons() {
     }
     // A share group with every setting written reads back the same after a round trip.
     let s = parse_scenario(&group(
-        r#", "group.type": "share", "members": 3, "config": {"group.share.record.lock.duration.ms": 15000, "group.share.delivery.count.limit": 2, "group.share.partition.max.record.locks": 100, "share.auto.offset.reset": "earliest", "share.acknowledgement.mode": "explicit", "max.poll.records": 10}, "failures": {"rate": 0.5}"#,
+        r#", "group.type": "share", "members": 3, "config": {"share.record.lock.duration.ms": 15000, "share.delivery.count.limit": 2, "share.partition.max.record.locks": 100, "share.auto.offset.reset": "earliest", "share.acknowledgement.mode": "explicit", "max.poll.records": 10}, "failures": {"rate": 0.5}"#,
     ))
     .unwrap();
     let g = &s.consumer_groups[0];

@@ -5,10 +5,10 @@
 //!   record is done with), its end offset (SPEO, here the first offset not yet in flight) and the
 //!   in-flight records between them, each Available, Acquired (by one member, until its lock
 //!   expires), Acknowledged or Archived, with a delivery count. At most
-//!   `group.share.partition.max.record.locks` records are in flight (SPEO − SPSO).
+//!   `share.partition.max.record.locks` records are in flight (SPEO − SPSO).
 //! - A member's ShareFetch goes to the partition's leader like any fetch; the leader acquires for
 //!   it up to `max.poll.records` available records (the lowest offsets first, taking new ones from
-//!   the log up to the high watermark), each locked for `group.share.record.lock.duration.ms`, and
+//!   the log up to the high watermark), each locked for `share.record.lock.duration.ms`, and
 //!   answers; with nothing to acquire the fetch waits at the leader (`fetch.max.wait.ms`) until the
 //!   high watermark moves or records are released.
 //! - Assignment: every member gets every partition the group subscribes to (Kafka's share assignor
@@ -18,7 +18,7 @@
 //!   acknowledges them: accept; on a processing failure (`failures`) release in explicit mode (the
 //!   record is available again, its next delivery counts one more) or accept anyway in implicit mode
 //!   (Kafka's default: the next poll accepts everything the last one returned). A record released or
-//!   timed out after `group.share.delivery.count.limit` deliveries is archived: never delivered
+//!   timed out after `share.delivery.count.limit` deliveries is archived: never delivered
 //!   again. KIP-932 has no dead-letter topic.
 //! - A crashed member keeps its locks until they expire; its records then go to the others, and
 //!   what it had processed but not acknowledged is processed again (`processed_twice`). An
@@ -567,7 +567,7 @@ impl Sim {
     }
 
     /// An acquired record is given back (released, or its lock expired): available again, or
-    /// archived once it was delivered `group.share.delivery.count.limit` times.
+    /// archived once it was delivered `share.delivery.count.limit` times.
     fn share_release_slot(&mut self, g: u32, pi: u32, offset: u64) {
         let share = self.share(g);
         let limit = share.cfg.delivery_count_limit;
@@ -590,7 +590,7 @@ impl Sim {
                 let id = self.groups[gi].id.clone();
                 let (t, p) = self.groups[gi].part_names[pi as usize].clone();
                 let key = if rec.key == NULL_KEY { "null".into() } else { key_name(rec.key) };
-                self.log.push(self.now, "group", format!("Share group {id}: the record at {t}-{p} offset {offset} (key {key}) was delivered {deliveries} times (group.share.delivery.count.limit) and is archived; it will not be delivered again."));
+                self.log.push(self.now, "group", format!("Share group {id}: the record at {t}-{p} offset {offset} (key {key}) was delivered {deliveries} times (share.delivery.count.limit) and is archived; it will not be delivered again."));
             }
         }
     }

@@ -487,18 +487,19 @@ pub enum AckMode {
     Explicit,
 }
 
-/// A share group's settings (KIP-932), under Kafka's names: the broker's `group.share.*` configs
-/// (which the simulator applies per group) and the group config `share.auto.offset.reset`.
+/// A share group's settings (KIP-932), under the names of Kafka's group configs (`share.*`, set per
+/// group with `kafka-configs --entity-type groups`); the brokers' `group.share.*` configs are their
+/// defaults and bounds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShareConfig {
     /// How long a delivered record stays locked to its consumer before it is available again.
-    #[serde(rename = "group.share.record.lock.duration.ms")]
+    #[serde(rename = "share.record.lock.duration.ms")]
     pub record_lock_duration_ms: u64, // 30000
     /// Deliveries of one record before it is archived (never delivered again).
-    #[serde(rename = "group.share.delivery.count.limit")]
+    #[serde(rename = "share.delivery.count.limit")]
     pub delivery_count_limit: u32, // 5
     /// In-flight records per share-partition (SPEO − SPSO at most this many).
-    #[serde(rename = "group.share.partition.max.record.locks")]
+    #[serde(rename = "share.partition.max.record.locks")]
     pub partition_max_record_locks: u32, // 200 (Kafka 4.0)
     #[serde(rename = "share.auto.offset.reset")]
     pub auto_offset_reset: ShareOffsetReset,

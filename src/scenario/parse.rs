@@ -411,17 +411,17 @@ const CONSUMER_CONFIG: &[&str] = &[
     "heartbeat.interval.ms",
     "max.poll.interval.ms",
     "prefetch",
-    "group.share.record.lock.duration.ms",
-    "group.share.delivery.count.limit",
-    "group.share.partition.max.record.locks",
+    "share.record.lock.duration.ms",
+    "share.delivery.count.limit",
+    "share.partition.max.record.locks",
     "share.auto.offset.reset",
     "share.acknowledgement.mode",
 ];
 /// KIP-932's names, read for share groups only.
 const SHARE_CONFIG: &[&str] = &[
-    "group.share.record.lock.duration.ms",
-    "group.share.delivery.count.limit",
-    "group.share.partition.max.record.locks",
+    "share.record.lock.duration.ms",
+    "share.delivery.count.limit",
+    "share.partition.max.record.locks",
     "share.auto.offset.reset",
     "share.acknowledgement.mode",
 ];
@@ -1921,7 +1921,7 @@ impl Reader {
                 if differs {
                     self.error(
                         key_path(&o.at("failures"), key),
-                        format!("{} is not for share groups: a failed record is released and redelivered (with share.acknowledgement.mode \"explicit\") until group.share.delivery.count.limit deliveries, then archived; KIP-932 has no dead-letter topic", quote(key)),
+                        format!("{} is not for share groups: a failed record is released and redelivered (with share.acknowledgement.mode \"explicit\") until share.delivery.count.limit deliveries, then archived; KIP-932 has no dead-letter topic", quote(key)),
                     );
                 }
             }
@@ -2219,9 +2219,9 @@ impl Reader {
         let (count_lo, count_hi) = SHARE_DELIVERY_COUNT_LIMIT;
         let (locks_lo, locks_hi) = SHARE_MAX_RECORD_LOCKS;
         ShareConfig {
-            record_lock_duration_ms: self.val(o, "group.share.record.lock.duration.ms", d.record_lock_duration_ms, |r, v, p| r.uint(v, p, lock_lo, lock_hi)),
-            delivery_count_limit: self.val(o, "group.share.delivery.count.limit", d.delivery_count_limit, |r, v, p| r.u32_in(v, p, count_lo, count_hi)),
-            partition_max_record_locks: self.val(o, "group.share.partition.max.record.locks", d.partition_max_record_locks, |r, v, p| r.u32_in(v, p, locks_lo, locks_hi)),
+            record_lock_duration_ms: self.val(o, "share.record.lock.duration.ms", d.record_lock_duration_ms, |r, v, p| r.uint(v, p, lock_lo, lock_hi)),
+            delivery_count_limit: self.val(o, "share.delivery.count.limit", d.delivery_count_limit, |r, v, p| r.u32_in(v, p, count_lo, count_hi)),
+            partition_max_record_locks: self.val(o, "share.partition.max.record.locks", d.partition_max_record_locks, |r, v, p| r.u32_in(v, p, locks_lo, locks_hi)),
             auto_offset_reset: self.val(o, "share.auto.offset.reset", d.auto_offset_reset, |r, v, p| {
                 r.choice(v, p, &[("earliest", ShareOffsetReset::Earliest), ("latest", ShareOffsetReset::Latest)])
             }),
