@@ -104,7 +104,10 @@ export async function openApp(app) {
   page.on('pageerror', (err) => page.errors.push(`pageerror: ${err.message}`));
   page.on('requestfailed', (req) => page.errors.push(`request failed: ${req.url()}`));
   await page.goto(app.url);
-  // Each test starts from a clean slate: the app keeps the user's work in localStorage.
+  // Each test starts from a clean slate: the app keeps the user's work in localStorage. Wait until
+  // the app is up first, so the reload cannot cut off a download still in flight (which the
+  // `requestfailed` listener would rightly count as an error).
+  await page.getByTestId('sim-time').waitFor({ state: 'visible', timeout: 15_000 });
   await page.evaluate(() => localStorage.clear());
   await page.reload();
   await page.getByTestId('sim-time').waitFor({ state: 'visible', timeout: 15_000 });
