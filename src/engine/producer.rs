@@ -9,10 +9,11 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use super::cluster::Node;
-use super::kernel::{below, exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
+use super::kernel::{below, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Rec, RecBlock, Recs, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
 use super::partitioner::partition_for_key;
 use super::sim::{Event, KafkaError, Sim};
+use super::workload::{arrival_gap_us, KeyDraw};
 use crate::scenario::{Acks, Arrival, KeySpec, ProducerConfig, ProducerSpec};
 
 /// Per-record overhead Kafka adds in a batch (record headers, varints), for byte accounting.
@@ -68,9 +69,7 @@ pub struct Producer {
     pub parts: Vec<ProducerPartition>,
     /// Partition of each key index (murmur2 of `key-{i}`), computed once.
     pub key_partition: Vec<u32>,
-    pub keys: KeySpec,
-    /// Cumulative weights for zipf keys.
-    pub zipf_cdf: Vec<f64>,
+    pub(crate) keys: KeyDraw,
     pub sticky: u32,
     pub sticky_bytes: u32,
     pub record_bytes: u32,
@@ -84,31 +83,11 @@ pub fn key_name(i: u32) -> String {
 
 impl Producer {
     fn next_key(&mut self) -> u32 {
-        match &self.keys {
-            KeySpec::None => NULL_KEY,
-            KeySpec::Uniform { count } => below(&mut self.rng, *count),
-            KeySpec::Zipf { .. } => {
-                let u = unit(&mut self.rng);
-                let i = self.zipf_cdf.partition_point(|&c| c < u);
-                (i as u32).min(self.zipf_cdf.len() as u32 - 1)
-            }
-            KeySpec::Hot { count, hot_share } => {
-                if unit(&mut self.rng) < *hot_share || *count <= 1 {
-                    0
-                } else {
-                    1 + below(&mut self.rng, count - 1)
-                }
-            }
-        }
+        self.keys.next(&mut self.rng).unwrap_or(NULL_KEY)
     }
 
     fn interval_us(&mut self) -> SimTime {
-        let mean_us = 1e6 / self.rate.max(1e-9);
-        let t = match self.arrival {
-            Arrival::Constant => libm::round(mean_us) as SimTime,
-            Arrival::Poisson => exp_us(&mut self.rng, mean_us),
-        };
-        t.max(if self.arrival == Arrival::Constant { 1 } else { 0 })
+        arrival_gap_us(self.arrival, self.rate, &mut self.rng)
     }
 }
 
@@ -123,18 +102,6 @@ impl Sim {
                 KeySpec::Uniform { count } | KeySpec::Zipf { count, .. } | KeySpec::Hot { count, .. } => *count,
             };
             let key_partition = (0..key_count).map(|k| partition_for_key(key_name(k).as_bytes(), nparts)).collect();
-            let zipf_cdf = match &spec.keys {
-                KeySpec::Zipf { count, exponent } => {
-                    let w: Vec<f64> = (0..*count).map(|k| 1.0 / libm::pow(k as f64 + 1.0, *exponent)).collect();
-                    let total: f64 = w.iter().sum();
-                    let mut acc = 0.0;
-                    w.iter().map(|x| {
-                        acc += x / total;
-                        acc
-                    }).collect()
-                }
-                _ => Vec::new(),
-            };
             let mut rng = sub_rng(&mut self.rng);
             let sticky = below(&mut rng, nparts);
             let p = Producer {
@@ -154,8 +121,7 @@ impl Sim {
                 spike_token: 0,
                 parts: (0..nparts).map(|_| ProducerPartition::default()).collect(),
                 key_partition,
-                keys: spec.keys.clone(),
-                zipf_cdf,
+                keys: KeyDraw::new(spec.keys.clone()),
                 sticky,
                 sticky_bytes: 0,
                 record_bytes: spec.value_bytes + RECORD_OVERHEAD + if key_count > 0 { 8 } else { 0 },

@@ -33,7 +33,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use hdrhistogram::Histogram;
 
-use super::kernel::{below, exp_us, ms_to_us, rng_from_seed, sub_rng, unit, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS};
+use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, unit, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS};
+use super::workload::{arrival_gap_us, KeyDraw};
 use crate::scenario::{
     Acks, Action, Arrival, BrokerRef, ExchangeType, FailurePolicy, GroupSpec, KeySpec, Overflow, ProcessingSpec, QueueType, Scenario,
 };
@@ -141,8 +142,7 @@ struct QProducer {
     base_rate: f64,
     rate: f64,
     arrival: Arrival,
-    keys: KeySpec,
-    zipf_cdf: Vec<f64>,
+    keys: KeyDraw,
     rng: SimRng,
     seq: u32,
     token: u64,
@@ -157,29 +157,10 @@ struct QProducer {
 
 impl QProducer {
     fn next_key(&mut self) -> u32 {
-        match &self.keys {
-            KeySpec::None => NULL_KEY,
-            KeySpec::Uniform { count } => below(&mut self.rng, *count),
-            KeySpec::Zipf { .. } => {
-                let u = unit(&mut self.rng);
-                let i = self.zipf_cdf.partition_point(|&c| c < u);
-                (i as u32).min(self.zipf_cdf.len() as u32 - 1)
-            }
-            KeySpec::Hot { count, hot_share } => {
-                if unit(&mut self.rng) < *hot_share || *count <= 1 {
-                    0
-                } else {
-                    1 + below(&mut self.rng, count - 1)
-                }
-            }
-        }
+        self.keys.next(&mut self.rng).unwrap_or(NULL_KEY)
     }
     fn interval_us(&mut self) -> SimTime {
-        let mean_us = 1e6 / self.rate.max(1e-9);
-        match self.arrival {
-            Arrival::Constant => (libm::round(mean_us) as SimTime).max(1),
-            Arrival::Poisson => exp_us(&mut self.rng, mean_us),
-        }
+        arrival_gap_us(self.arrival, self.rate, &mut self.rng)
     }
 }
 
@@ -398,20 +379,6 @@ impl QueueSim {
         // A different first fold from the log design, so the two designs never share a hash.
         sim.hash.fold(0x9_0e0e);
         for spec in &scenario.producers {
-            let zipf_cdf = match &spec.keys {
-                KeySpec::Zipf { count, exponent } => {
-                    let w: Vec<f64> = (0..*count).map(|k| 1.0 / libm::pow(k as f64 + 1.0, *exponent)).collect();
-                    let total: f64 = w.iter().sum();
-                    let mut acc = 0.0;
-                    w.iter()
-                        .map(|x| {
-                            acc += x / total;
-                            acc
-                        })
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
             let keyed = !matches!(spec.keys, KeySpec::None);
             let confirms = scenario.queue.publisher_confirms && spec.config.acks != Acks::Zero;
             sim.producers.push(QProducer {
@@ -420,8 +387,7 @@ impl QueueSim {
                 base_rate: spec.rate_per_sec,
                 rate: spec.rate_per_sec,
                 arrival: spec.arrival,
-                keys: spec.keys.clone(),
-                zipf_cdf,
+                keys: KeyDraw::new(spec.keys.clone()),
                 rng: sub_rng(&mut rng),
                 seq: 0,
                 token: 0,
