@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::kernel::{below, ms_to_us, rng_from_seed, sub_rng, EventQueue, SimTime, TraceHash, US_PER_MS};
+use super::kernel::{below, ms_to_us, rng_from_seed, sub_rng, EventQueue, SimTime, TraceHash, US_PER_MS, take_due, Traced};
 use super::workload::Source;
 use crate::scenario::{Action, Design, FraudSpec, Scenario, WindowKind};
 
@@ -53,6 +53,12 @@ enum Event {
     BatchRun { run: u64 },
     /// An alert on `card` comes out (batch: the job ended; stream: the processor committed).
     Alert { card: u32 },
+}
+
+impl Traced for Event {
+    fn trace_word(&self) -> u64 {
+        (self.kind() << 56) ^ self.subject()
+    }
 }
 
 impl Event {
@@ -295,11 +301,7 @@ impl FraudSim {
     /// Process every event with time <= `t_us` (capped at the end), then move the clock there.
     pub fn run_until(&mut self, t_us: SimTime) {
         let t = t_us.min(self.end);
-        while let Some((time, ev)) = self.queue.pop_due(t) {
-            self.now = time;
-            self.events += 1;
-            self.hash.fold(time);
-            self.hash.fold((ev.kind() << 56) ^ ev.subject());
+        while let Some(ev) = take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
             self.dispatch(ev);
         }
         if t > self.now {

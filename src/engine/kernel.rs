@@ -263,6 +263,24 @@ impl<E> EventQueue<E> {
     }
 }
 
+/// An event as the trace hash sees it: besides its time, one word naming its kind and subject.
+pub trait Traced {
+    fn trace_word(&self) -> u64;
+}
+
+/// The bookkeeping every simulator does for each event, in one place: pop the next event due no
+/// later than `limit`, move the clock to it, count it, and fold its time and trace word into the
+/// hash. The caller dispatches it.
+#[inline]
+pub fn take_due<E: Traced>(queue: &mut EventQueue<E>, limit: SimTime, now: &mut SimTime, events: &mut u64, hash: &mut TraceHash) -> Option<E> {
+    let (time, ev) = queue.pop_due(limit)?;
+    *now = time;
+    *events += 1;
+    hash.fold(time);
+    hash.fold(ev.trace_word());
+    Some(ev)
+}
+
 /// A 64-bit running hash of the run: every processed event folds its time, kind and subject in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceHash(pub u64);

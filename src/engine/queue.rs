@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use hdrhistogram::Histogram;
 
-use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, unit, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS};
+use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, unit, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, take_due, Traced};
 use super::workload::{arrival_gap_us, KeyDraw};
 use crate::scenario::{
     Acks, Action, Arrival, BrokerRef, ExchangeType, FailurePolicy, GroupSpec, KeySpec, Overflow, ProcessingSpec, QueueType, Scenario,
@@ -103,6 +103,12 @@ enum Event {
     Subscribe { queue: u32, consumer: u32, incarnation: u32 },
     TtlCheck { queue: u32 },
     Election { queue: u32 },
+}
+
+impl Traced for Event {
+    fn trace_word(&self) -> u64 {
+        (self.kind() << 56) ^ self.subject()
+    }
 }
 
 impl Event {
@@ -429,28 +435,20 @@ impl QueueSim {
 
     /// Process the next event due no later than the end of the run; false when none is left.
     pub fn step(&mut self) -> bool {
-        match self.queue.pop_due(self.end) {
-            Some((t, ev)) => {
-                self.process(t, ev);
+        match take_due(&mut self.queue, self.end, &mut self.now, &mut self.events, &mut self.hash) {
+            Some(ev) => {
+                self.dispatch(ev);
                 true
             }
             None => false,
         }
     }
 
-    fn process(&mut self, t: SimTime, ev: Event) {
-        self.now = t;
-        self.events += 1;
-        self.hash.fold(t);
-        self.hash.fold((ev.kind() << 56) ^ ev.subject());
-        self.dispatch(ev);
-    }
-
     /// Process every event with time <= `t_us` (capped at the end), then move the clock there.
     pub fn run_until(&mut self, t_us: SimTime) {
         let t = t_us.min(self.end);
-        while let Some((time, ev)) = self.queue.pop_due(t) {
-            self.process(time, ev);
+        while let Some(ev) = take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
+            self.dispatch(ev);
         }
         if t > self.now {
             self.now = t;

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, VecDeque};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS};
+use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, take_due, Traced};
 use super::workload::Source;
 use crate::scenario::{Action, Design, ProcessingSpec, Scenario};
 
@@ -77,6 +77,12 @@ enum Event {
     Publish { svc: u32, req: u32 },
     /// Events: a member of `svc` is done with a delivery.
     Processed { svc: u32, delivery: u64, incarnation: u32 },
+}
+
+impl Traced for Event {
+    fn trace_word(&self) -> u64 {
+        (self.kind() << 56) ^ self.subject()
+    }
 }
 
 impl Event {
@@ -381,11 +387,7 @@ impl ServiceSim {
     /// Process every event with time <= `t_us` (capped at the end), then move the clock there.
     pub fn run_until(&mut self, t_us: SimTime) {
         let t = t_us.min(self.end);
-        while let Some((time, ev)) = self.queue.pop_due(t) {
-            self.now = time;
-            self.events += 1;
-            self.hash.fold(time);
-            self.hash.fold((ev.kind() << 56) ^ ev.subject());
+        while let Some(ev) = take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
             self.dispatch(ev);
         }
         if t > self.now {

@@ -9,7 +9,7 @@ use super::checker::Checker;
 use super::cluster::{Broker, ControllerNode, Network, PartitionMeta, Quorum, Replica, TopicState};
 use super::consumer::Group;
 use super::eventlog::EventLog;
-use super::kernel::{rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS};
+use super::kernel::{rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, take_due, Traced};
 use super::log::Batch;
 use super::metrics::Metrics;
 use super::producer::Producer;
@@ -108,6 +108,12 @@ pub enum Event {
     AlterPartition { controller: u32, leader: u32, tp: u32, leader_epoch: u32, partition_epoch: u32, isr: Rc<[u32]> },
     AlterPartitionResponse { broker: u32, tp: u32, ok: bool, leader_epoch: u32 },
     RetentionCheck,
+}
+
+impl Traced for Event {
+    fn trace_word(&self) -> u64 {
+        (self.kind() << 56) ^ self.subject()
+    }
 }
 
 impl Event {
@@ -336,30 +342,21 @@ impl Sim {
     /// Process the next event if it is due no later than the end of the run. Returns false when
     /// nothing is left to do.
     pub fn step(&mut self) -> bool {
-        match self.queue.pop_due(self.end) {
-            Some((t, ev)) => {
-                self.process(t, ev);
+        match take_due(&mut self.queue, self.end, &mut self.now, &mut self.events, &mut self.hash) {
+            Some(ev) => {
+                self.dispatch(ev);
                 true
             }
             None => false,
         }
     }
 
-    #[inline]
-    fn process(&mut self, t: SimTime, ev: Event) {
-        self.now = t;
-        self.events += 1;
-        self.hash.fold(t);
-        self.hash.fold(ev.kind() << 56 ^ ev.subject());
-        self.dispatch(ev);
-    }
-
     /// Process every event with time <= `t_us` (capped at the end of the run), then move the clock
     /// to `t_us`.
     pub fn run_until(&mut self, t_us: SimTime) {
         let t = t_us.min(self.end);
-        while let Some((time, ev)) = self.queue.pop_due(t) {
-            self.process(time, ev);
+        while let Some(ev) = take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
+            self.dispatch(ev);
         }
         if t > self.now {
             self.now = t;
