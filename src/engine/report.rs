@@ -490,7 +490,7 @@ impl Sim {
 }
 
 /// Mean, median, 99th percentile and maximum of a latency histogram (µs), in milliseconds.
-fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Latency {
+pub(crate) fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Latency {
     let ms = |us: u64| us as f64 / 1000.0;
     if h.is_empty() {
         Latency::default()

@@ -874,12 +874,7 @@ impl super::report::Report {
     pub fn from_service_sim(sim: &ServiceSim) -> super::report::Report {
         use super::report::*;
         let (h, processed, ignored) = sim.figures();
-        let ms = |us: u64| us as f64 / 1000.0;
-        let latency_ms = if h.is_empty() {
-            Latency::default()
-        } else {
-            Latency { mean: round3(h.mean() / 1000.0), p50: ms(h.value_at_quantile(0.5)), p99: ms(h.value_at_quantile(0.99)), max: ms(h.max()) }
-        };
+        let latency_ms = latency_of(h);
         let services = sim.report();
         Report {
             scenario: sim.scenario.name.clone(),
