@@ -118,10 +118,10 @@ pub fn main() -> i32 {
 fn read_source(file: &str) -> Result<String, String> {
     match std::fs::read_to_string(file) {
         Ok(text) => Ok(text),
-        Err(e) => match builtin(file) {
+        Err(e) => match builtin(file).or_else(|| crate::scenario::builtin::builtin_comparison(file)) {
             Some(text) => Ok(text.to_string()),
             None => Err(format!(
-                "cannot read {file}: {e} (nor is it a built-in scenario; `streamlab list` shows those)"
+                "cannot read {file}: {e} (nor is it a built-in scenario or a ready-made comparison; `streamlab list` shows those)"
             )),
         },
     }
@@ -361,6 +361,14 @@ fn list() -> i32 {
                 "(invalid: {})",
                 errors.first().map(ToString::to_string).unwrap_or_default()
             ),
+        };
+        println!("{name:width$}  {description}");
+    }
+    println!("\nready-made comparisons (streamlab compare NAME):");
+    for (name, text) in crate::scenario::builtin::COMPARISONS {
+        let description = match crate::scenario::comparison::parse_comparison(text, builtin) {
+            Ok(c) => first_sentence(&c.description).to_string(),
+            Err(errors) => format!("(invalid: {})", errors.first().map(ToString::to_string).unwrap_or_default()),
         };
         println!("{name:width$}  {description}");
     }

@@ -3,6 +3,9 @@
 //! CLI (`cli`, native only) are thin shells over the engine.
 
 pub mod engine;
+/// The comparison view's worker protocol (every design's engine; not in the app's own wasm).
+#[cfg(feature = "all-designs")]
+pub mod lab;
 pub mod scenario;
 
 #[cfg(not(target_arch = "wasm32"))]

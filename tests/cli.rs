@@ -151,13 +151,36 @@ fn list_names_every_builtin_with_a_one_line_description() {
     let o = streamlab(&["list"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    let lines: Vec<&str> = out.lines().collect();
+    let (scenarios, comparisons) = out.split_once("\nready-made comparisons (streamlab compare NAME):\n").expect("a second list of comparisons");
+    let lines: Vec<&str> = scenarios.lines().collect();
     assert_eq!(lines.len(), streamlab::scenario::builtin::BUILTIN.len());
     for ((stem, _), line) in streamlab::scenario::builtin::BUILTIN.iter().zip(&lines) {
         let (name, description) = line.split_once(' ').unwrap_or((line, ""));
         assert_eq!(name, *stem);
         assert!(!description.trim().is_empty(), "{line}");
     }
+    let lines: Vec<&str> = comparisons.lines().collect();
+    assert_eq!(lines.len(), streamlab::scenario::builtin::COMPARISONS.len());
+    for ((stem, _), line) in streamlab::scenario::builtin::COMPARISONS.iter().zip(&lines) {
+        let (name, description) = line.split_once(' ').unwrap_or((line, ""));
+        assert_eq!(name, *stem);
+        assert!(!description.trim().is_empty() && !description.contains("(invalid"), "{line}");
+    }
+}
+
+/// Every file in static/comparisons/ is offered by name (the app's comparison view lists them).
+#[test]
+fn every_comparison_file_is_built_in() {
+    let mut files: Vec<String> = std::fs::read_dir("static/comparisons")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(String::from))
+        .collect();
+    files.sort();
+    let mut names: Vec<String> = streamlab::scenario::builtin::COMPARISONS.iter().map(|(n, _)| n.to_string()).collect();
+    names.sort();
+    assert_eq!(files, names);
+    let o = streamlab(&["compare", "mmc", "--until-ms", "2000", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]

@@ -223,6 +223,11 @@ pub fn compare(runs: Vec<NamedReport>) -> ComparisonReport {
 }
 
 impl ComparisonReport {
+    /// The scorecard's lines: key, label, and one value per run.
+    pub fn rows(&self) -> Vec<(&'static str, &'static str, Vec<String>)> {
+        lines(&self.runs).into_iter().map(|line| (line.key, line.label, self.runs.iter().map(|r| (line.value)(&r.report)).collect())).collect()
+    }
+
     /// The scorecard as a text table: one row per figure, one column per run, then the
     /// differences in words.
     pub fn to_text(&self) -> String {
@@ -230,9 +235,9 @@ impl ComparisonReport {
         let mut head = vec![String::new()];
         head.extend(self.runs.iter().map(|r| r.name.clone()));
         rows.push(head);
-        for line in lines(&self.runs) {
-            let mut row = vec![line.label.to_string()];
-            row.extend(self.runs.iter().map(|r| (line.value)(&r.report)));
+        for (_, label, values) in self.rows() {
+            let mut row = vec![label.to_string()];
+            row.extend(values);
             rows.push(row);
         }
         let cols = rows[0].len();

@@ -313,6 +313,12 @@ impl FraudSim {
         self.run_until(self.end);
     }
 
+    /// Apply an action now (as a timeline entry would): spikes and rate changes; others are ignored.
+    pub fn apply(&mut self, action: &Action) {
+        self.hash.fold(0xac710 ^ self.now);
+        self.apply_action(action);
+    }
+
     fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::Timeline { index } => {
@@ -553,6 +559,11 @@ impl FraudSim {
             scanned_per_run_max: self.scanned_max,
             scanned_total: self.scanned_total,
         }
+    }
+
+    /// Payments made and not processed yet.
+    pub(crate) fn backlog_now(&self) -> u64 {
+        self.payments.saturating_sub(self.processed)
     }
 
     /// Payment → processed latencies (µs), payments processed, the largest backlog, ignored actions.

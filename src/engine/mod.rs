@@ -19,6 +19,7 @@ pub mod queue;
 pub mod report;
 pub mod share_group;
 pub mod services;
+pub mod side_by_side;
 pub mod sim;
 pub mod views;
 pub mod workload;

@@ -1341,6 +1341,11 @@ impl QueueSim {
         (records, bytes)
     }
 
+    /// The deepest queue now (ready plus unacknowledged).
+    pub(crate) fn depth_now(&self) -> u64 {
+        self.queues.iter().map(|q| q.depth()).max().unwrap_or(0)
+    }
+
     /// Distinct messages the consumers of queue `name` processed.
     pub fn queue_processed(&self, name: &str) -> u64 {
         self.queues.iter().find(|q| q.name == name).map_or(0, |q| q.processed.iter().flatten().map(|w| w.count_ones() as u64).sum())

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::queue::QueueSim;
 use super::sim::Sim;
-use crate::scenario::{Design, Scenario};
+use crate::scenario::Scenario;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -507,30 +507,9 @@ pub(crate) fn round3(x: f64) -> f64 {
 /// scenario's `design` picks the engine: `Sim` for the log, `QueueSim` for the queue, `ServiceSim`
 /// for rest and events, `FraudSim` for batch and stream.
 pub fn run_report(scenario: &Scenario, until_ms: Option<u64>) -> Report {
-    match scenario.design {
-        Design::Log => {
-            let mut sim = Sim::new(scenario);
-            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
-            sim.run_until(end);
-            Report::from_sim(&sim)
-        }
-        Design::Queue => {
-            let mut sim = QueueSim::new(scenario);
-            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
-            sim.run_until(end);
-            Report::from_queue_sim(&sim)
-        }
-        Design::Rest | Design::Events => {
-            let mut sim = super::services::ServiceSim::new(scenario);
-            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
-            sim.run_until(end);
-            Report::from_service_sim(&sim)
-        }
-        Design::Batch | Design::Stream => {
-            let mut sim = super::fraud::FraudSim::new(scenario);
-            let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
-            sim.run_until(end);
-            Report::from_fraud_sim(&sim)
-        }
-    }
+    let mut sim = super::side_by_side::AnySim::new(scenario);
+    let end = until_ms.map(|t| t.saturating_mul(1000)).unwrap_or(sim.end_us());
+    sim.run_until(end);
+    sim.report()
+
 }

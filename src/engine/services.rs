@@ -828,6 +828,11 @@ impl ServiceSim {
         }
     }
 
+    /// The longest input of one service now (events: deliveries not yet processed).
+    pub(crate) fn backlog_now(&self) -> u64 {
+        self.svcs.iter().map(|s| s.lag()).max().unwrap_or(0)
+    }
+
     /// Latency histogram of completed requests (µs), events processed in all, ignored actions.
     pub(crate) fn figures(&self) -> (&Histogram<u64>, u64, u64) {
         (&self.e2e, self.svcs.iter().map(|s| s.stats.processed).sum(), self.ignored_actions)

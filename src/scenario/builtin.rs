@@ -67,3 +67,19 @@ pub fn builtin(name: &str) -> Option<&'static str> {
         .find(|(stem, _)| *stem == name)
         .map(|(_, text)| *text)
 }
+
+/// (file stem, JSON text) of every ready-made comparison in `static/comparisons/`: the comparison
+/// view offers them, and `streamlab compare` takes their names.
+pub const COMPARISONS: &[(&str, &str)] = &[
+    ("log-vs-queue", include_str!("../../static/comparisons/log-vs-queue.json")),
+    ("log-vs-queue-vs-share", include_str!("../../static/comparisons/log-vs-queue-vs-share.json")),
+    ("late-subscriber", include_str!("../../static/comparisons/late-subscriber.json")),
+    ("mmc", include_str!("../../static/comparisons/mmc.json")),
+    ("rest-vs-events", include_str!("../../static/comparisons/rest-vs-events.json")),
+    ("batch-vs-stream", include_str!("../../static/comparisons/batch-vs-stream.json")),
+];
+
+/// The JSON text of the ready-made comparison with this file stem, if there is one.
+pub fn builtin_comparison(name: &str) -> Option<&'static str> {
+    COMPARISONS.iter().find(|(stem, _)| *stem == name).map(|(_, text)| *text)
+}

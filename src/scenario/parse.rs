@@ -7,9 +7,10 @@
 //! use Kafka's own words, and where Kafka silently adjusts an unset config (idempotence turned off by
 //! `acks=1`, `delivery.timeout.ms` raised to `linger.ms + request.timeout.ms`) we adjust it the same way.
 
-// The browser build reads the log design only (see `other_designs`): the other designs' readers
-// are compiled but unused there.
-#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
+// The app's own wasm (built without the `all-designs` feature) reads the log design only (see
+// `other_designs`); the other designs' readers are compiled but unused there. The CLI and the
+// comparison worker have every design.
+#![cfg_attr(not(feature = "all-designs"), allow(dead_code))]
 
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ use super::model::*;
 mod contrast_sections;
 
 /// What the app says of another design's section or action (the CLI reads them).
-#[cfg(target_arch = "wasm32")]
+#[cfg(not(feature = "all-designs"))]
 const CLI_ONLY: &str = "the app runs the log design only; this belongs to another design (queue, rest, events, batch, stream): run the file with `streamlab run` or `streamlab compare`";
 
 /// One problem in a scenario file: where (a JSON path) and what.
@@ -1051,14 +1052,14 @@ impl Reader {
     }
 
     /// The `services` section (the rest and events designs); natively only, see `other_designs`.
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(feature = "all-designs")]
     fn services_section_here(&mut self, top: &Obj, refs: &mut Refs) -> Option<crate::scenario::contrasts::ServicesSpec> {
         self.services_section(top, refs)
     }
 
     /// In the browser the app runs the log design only, so the other designs' sections are not read
     /// there (which keeps their readers out of the wasm): each is an error that says where to run it.
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "all-designs"))]
     fn services_section_here(&mut self, top: &Obj, _refs: &mut Refs) -> Option<crate::scenario::contrasts::ServicesSpec> {
         if top.has("services") {
             self.error(top.at("services"), CLI_ONLY);
@@ -1067,7 +1068,7 @@ impl Reader {
     }
 
     /// The `queue` and `fraud` sections and the design's consistency checks (natively).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(feature = "all-designs")]
     fn other_designs(
         &mut self,
         o: &Obj,
@@ -1086,7 +1087,7 @@ impl Reader {
         (queue, fraud)
     }
 
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "all-designs"))]
     fn other_designs(
         &mut self,
         o: &Obj,
@@ -1105,7 +1106,7 @@ impl Reader {
     }
 
     /// The `queue` section: RabbitMQ's settings for the queue design.
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(feature = "all-designs")]
     fn queue_spec(&mut self, v: &Value, path: &str, refs: &Refs, design: Design) -> QueueSpec {
         let o = self.object(v, path, QUEUE, &[]);
         let d = QueueSpec::default();
@@ -1172,7 +1173,7 @@ impl Reader {
     }
 
     /// The queue arguments found in `o` (the defaults section or one queue's overrides).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(feature = "all-designs")]
     fn queue_args(&mut self, o: &Obj) -> QueueArgs {
         let mut a = QueueArgs::default();
         if let Some(v) = o.get("queue.type") {
@@ -2546,9 +2547,9 @@ impl Reader {
                 }
             }
             "reset_offsets" => return self.reset_offsets(o, refs),
-            #[cfg(not(target_arch = "wasm32"))]
+            #[cfg(feature = "all-designs")]
             "crash_service" | "restart_service" => return self.service_action(name, o, refs),
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(not(feature = "all-designs"))]
             "crash_service" | "restart_service" => {
                 self.error(o.at("action"), CLI_ONLY);
                 return None;
