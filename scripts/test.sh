@@ -20,11 +20,16 @@ step "trunk build --release"
 # wasm for about 10% less engine speed; the native CLI and benchmark keep opt-level 3.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=z trunk build --release
 
-wasm="$(ls dist/*.wasm 2>/dev/null | head -n 1 || true)"
-[ -n "$wasm" ] || { echo "test: no .wasm in dist/ after trunk build" >&2; exit 1; }
-raw=$(wc -c <"$wasm")
-gz=$(gzip -9 -c "$wasm" | wc -c)
-printf 'wasm size: %s: %d bytes raw, %d bytes gzipped (-9)\n' "$wasm" "$raw" "$gz"
+# The app's own wasm (loaded with the page) and the comparison worker's (loaded when the view opens).
+wasm="$(ls dist/streamlab-*_bg.wasm 2>/dev/null | grep -v 'streamlab-worker' | head -n 1 || true)"
+worker="dist/streamlab-worker_bg.wasm"
+[ -n "$wasm" ] || { echo "test: no app .wasm in dist/ after trunk build" >&2; exit 1; }
+[ -f "$worker" ] || { echo "test: no $worker after trunk build" >&2; exit 1; }
+for w in "$wasm" "$worker"; do
+  raw=$(wc -c <"$w")
+  gz=$(gzip -9 -c "$w" | wc -c)
+  printf 'wasm size: %s: %d bytes raw, %d bytes gzipped (-9)\n' "$w" "$raw" "$gz"
+done
 
 step "native trace hash of the quickstart scenario (the browser must match it)"
 STREAMLAB_QUICKSTART_HASH="$(cargo run --release --quiet -- run quickstart --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).trace_hash))')"

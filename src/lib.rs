@@ -3,8 +3,7 @@
 //! CLI (`cli`, native only) are thin shells over the engine.
 
 pub mod engine;
-/// The comparison view's worker protocol (every design's engine; not in the app's own wasm).
-#[cfg(feature = "all-designs")]
+/// The comparison view's worker protocol; its `Lab` (every design's engine) is not in the app's wasm.
 pub mod lab;
 pub mod scenario;
 

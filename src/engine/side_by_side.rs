@@ -250,8 +250,9 @@ impl SideBySide {
     fn from_lanes(name: &str, description: &str, lanes: Vec<(String, &'static str, AnySim)>, branched_at_us: Option<SimTime>) -> SideBySide {
         let now_us = lanes.iter().map(|(_, _, s)| s.now_us()).max().unwrap_or(0);
         let end_us = lanes.iter().map(|(_, _, s)| s.end_us()).max().unwrap_or(0);
-        // About 300 samples over a run, on whole tenths of a second.
-        let step_us = (end_us / 300 / 100_000 * 100_000).max(100_000);
+        // About 150 samples over a run, on whole tenths of a second (a consumer works through a
+        // fetched batch at once, so much shorter intervals show bursts rather than a rate).
+        let step_us = (end_us / 150 / 100_000 * 100_000).max(100_000);
         let lanes = lanes
             .into_iter()
             .map(|(label, design, sim)| {
@@ -272,6 +273,11 @@ impl SideBySide {
 
     pub fn lanes(&self) -> usize {
         self.lanes.len()
+    }
+
+    /// The lanes' labels, in order.
+    pub fn labels(&self) -> Vec<&str> {
+        self.lanes.iter().map(|l| l.label.as_str()).collect()
     }
 
     /// Run every lane to `t_us` (at most the end), sampling the charts on the way.

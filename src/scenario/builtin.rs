@@ -2,7 +2,30 @@
 //! the very same files. Each is a lesson with a `description` for the trainer; `bench` is the load the
 //! engine benchmark runs. The order here is the order the app and `streamlab list` show them.
 
-/// (file stem, JSON text) of every built-in scenario.
+/// The built-in scenarios' file stems, in the order the app and `streamlab list` show them. The
+/// app's own wasm carries only these names and fetches the files from `scenarios/` next to the page
+/// (Trunk copies `static/scenarios/` there), which keeps their text out of its size budget.
+pub const BUILTIN_NAMES: [&str; 15] = [
+    "quickstart",
+    "acks1-loss",
+    "acks-all-survives",
+    "unclean-election",
+    "isr-shrink",
+    "reordering",
+    "idempotent",
+    "rebalance-eager",
+    "rebalance-cooperative",
+    "static-membership",
+    "replay",
+    "poison-pill",
+    "slow-handler",
+    "mm1",
+    "bench",
+];
+
+/// (file stem, JSON text) of every built-in scenario, in `BUILTIN_NAMES` order (the CLI, the tests
+/// and the comparison worker read them compiled in).
+#[cfg(feature = "all-designs")]
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "quickstart",
@@ -61,6 +84,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The JSON text of the built-in scenario with this file stem, if there is one.
+#[cfg(feature = "all-designs")]
 pub fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN
         .iter()
@@ -70,6 +94,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 
 /// (file stem, JSON text) of every ready-made comparison in `static/comparisons/`: the comparison
 /// view offers them, and `streamlab compare` takes their names.
+#[cfg(feature = "all-designs")]
 pub const COMPARISONS: &[(&str, &str)] = &[
     ("log-vs-queue", include_str!("../../static/comparisons/log-vs-queue.json")),
     ("log-vs-queue-vs-share", include_str!("../../static/comparisons/log-vs-queue-vs-share.json")),
@@ -80,6 +105,7 @@ pub const COMPARISONS: &[(&str, &str)] = &[
 ];
 
 /// The JSON text of the ready-made comparison with this file stem, if there is one.
+#[cfg(feature = "all-designs")]
 pub fn builtin_comparison(name: &str) -> Option<&'static str> {
     COMPARISONS.iter().find(|(stem, _)| *stem == name).map(|(_, text)| *text)
 }

@@ -989,18 +989,33 @@ pub const SESSION_VERSION: u64 = 1;
 impl Session {
     /// The session as one JSON value: the scenario's fields and `"session": {version, stop_at, actions}`.
     pub fn to_value(&self) -> serde_json::Value {
-        let mut top = match serde_json::to_value(&self.scenario) {
-            Ok(serde_json::Value::Object(map)) => map,
+        Session::wrap(serde_json::to_value(&self.scenario).unwrap_or_default(), &self.actions, self.stop)
+    }
+
+    /// A session's JSON from its scenario's JSON (an object), the actions and the stop. The app
+    /// passes the text of the scenario it runs (its seed set), so its wasm needs no serializer for
+    /// the whole `Scenario`; the parser reads both alike.
+    pub fn wrap(scenario: serde_json::Value, actions: &[AppliedAction], stop: Option<StopAt>) -> serde_json::Value {
+        let mut top = match scenario {
+            serde_json::Value::Object(map) => map,
             _ => serde_json::Map::new(),
         };
         let mut session = serde_json::Map::new();
         session.insert("version".into(), SESSION_VERSION.into());
-        if let Some(stop) = self.stop {
+        if let Some(stop) = stop {
             session.insert("stop_at".into(), serde_json::to_value(stop).unwrap_or_default());
         }
-        session.insert("actions".into(), serde_json::to_value(&self.actions).unwrap_or_default());
+        session.insert("actions".into(), serde_json::to_value(actions).unwrap_or_default());
         top.insert("session".into(), serde_json::Value::Object(session));
         serde_json::Value::Object(top)
+    }
+
+    /// The scenario part of a session file's text (without `"session"`), pretty-printed; `None`
+    /// when the text is not a JSON object.
+    pub fn scenario_text(session_json: &str) -> Option<String> {
+        let mut value: serde_json::Value = serde_json::from_str(session_json).ok()?;
+        value.as_object_mut()?.remove("session");
+        serde_json::to_string_pretty(&value).ok()
     }
 
     pub fn to_json_pretty(&self) -> String {

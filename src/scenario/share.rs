@@ -72,9 +72,15 @@ pub fn unpack_error(too_big: bool) -> Vec<ScenarioError> {
 
 /// The session in the unpacked bytes; errors in the session have their JSON paths.
 pub fn session_from_unpacked(bytes: Vec<u8>) -> Result<Session, Vec<ScenarioError>> {
+    session_and_text(bytes).map(|(s, _)| s)
+}
+
+/// The session in the unpacked bytes and its text (the app keeps the text of what it runs).
+pub fn session_and_text(bytes: Vec<u8>) -> Result<(Session, String), Vec<ScenarioError>> {
     let text = String::from_utf8(bytes)
         .map_err(|_| link_error("the link is damaged (it unpacks to text that is not UTF-8)".into()))?;
-    parse_session(&text)
+    let session = parse_session(&text)?;
+    Ok((session, text))
 }
 
 /// Native DEFLATE (miniz_oxide): the whole round trip in one call.

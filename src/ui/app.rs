@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::charts::ChartsPanel;
+use super::compare::{CompareView, Start};
 use super::checker::CheckerPanel;
 use super::cluster::ClusterPanel;
 use super::editor::EditorPanel;
@@ -15,14 +16,22 @@ use super::groups::GroupsPanel;
 use super::logview::LogPanel;
 use super::metrics::MetricsPanel;
 use super::producers::ProducersPanel;
-use super::hooks::{use_frames, use_share_links, use_shortcuts, use_sim, SimContext};
+use super::hooks::{use_builtin_texts, use_frames, use_share_links, use_shortcuts, use_sim, SimContext};
 use super::settings::SettingsMenu;
 use super::share::ShareMenu;
 use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
 
+/// Which view fills the page: the single run, or the comparison view (which keeps the run as it was).
+#[derive(Clone, PartialEq)]
+pub enum Mode {
+    Run,
+    Compare(Start),
+}
+
 #[component]
 pub fn App() -> Html {
     let store = use_reducer(Store::new);
+    let mode = use_state(|| Mode::Run);
     // `#debug-panic` in the address panics on purpose, to show (and test) the error panel.
     let debug_panic = web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#debug-panic");
     if debug_panic {
@@ -30,11 +39,31 @@ pub fn App() -> Html {
     }
     use_frames(store.playing, store.dispatcher());
     use_share_links(store.dispatcher());
-    html! {
-        <ContextProvider<SimContext> context={store}>
-            <div class="app">
+    use_builtin_texts(store.dispatcher());
+    let body = match (*mode).clone() {
+        Mode::Compare(start) => {
+            let on_close = {
+                let mode = mode.clone();
+                Callback::from(move |_| mode.set(Mode::Run))
+            };
+            html! {
+                <>
+                    <header class="topbar">
+                        <span class="brand">{ "Streamlab" }</span>
+                        <span class="muted">{ "Comparison: the single run waits, paused, until you close this view." }</span>
+                        <span class="spacer"></span>
+                        <SettingsMenu />
+                    </header>
+                    <main class="layout single">
+                        <CompareView {start} {on_close} />
+                    </main>
+                </>
+            }
+        }
+        Mode::Run => html! {
+            <>
                 <Shortcuts />
-                <TopBar />
+                <TopBar on_mode={let mode = mode.clone(); Callback::from(move |m| mode.set(m))} />
                 <main class="layout">
                     <div class="column left">
                         <ClusterPanel />
@@ -56,7 +85,12 @@ pub fn App() -> Html {
                         <ChartsPanel />
                     </div>
                 </main>
-            </div>
+            </>
+        },
+    };
+    html! {
+        <ContextProvider<SimContext> context={store}>
+            <div class="app">{ body }</div>
         </ContextProvider<SimContext>>
     }
 }
@@ -69,8 +103,14 @@ fn Shortcuts() -> Html {
     html! {}
 }
 
+#[derive(Properties, PartialEq)]
+struct TopBarProps {
+    /// Open the comparison view (with the picker, or with a what-if branch of the run so far).
+    on_mode: Callback<Mode>,
+}
+
 #[component]
-fn TopBar() -> Html {
+fn TopBar(props: &TopBarProps) -> Html {
     let sim = use_sim();
     let names = Store::scenario_names();
     let has_sim = sim.has_sim();
@@ -127,6 +167,25 @@ fn TopBar() -> Html {
         })
     };
 
+    let on_compare = {
+        let sim = sim.clone();
+        let on_mode = props.on_mode.clone();
+        Callback::from(move |_: MouseEvent| {
+            sim.pause();
+            on_mode.emit(Mode::Compare(Start::Pick));
+        })
+    };
+    let on_what_if = {
+        let sim = sim.clone();
+        let on_mode = props.on_mode.clone();
+        Callback::from(move |_: MouseEvent| {
+            sim.pause();
+            if let Some(session) = sim.session_json() {
+                on_mode.emit(Mode::Compare(Start::Branch(std::rc::Rc::new(session))));
+            }
+        })
+    };
+
     let scenario_picker = if names.is_empty() {
         html! {
             <select id="scenario" disabled=true>
@@ -178,6 +237,9 @@ fn TopBar() -> Html {
                 }) }
             </select>
             <span class="spacer"></span>
+            <button onclick={on_what_if} disabled={!has_sim}
+                title="Branch here: the run so far becomes runs A and B side by side, sharing their past exactly; give each its own fault">{ "What if…" }</button>
+            <button onclick={on_compare} title="Compare designs side by side: log vs queue, acks, rebalancing, REST vs events, batch vs stream">{ "Compare" }</button>
             <ShareMenu />
             <SettingsMenu />
         </header>
@@ -204,6 +266,9 @@ fn Messages() -> Html {
 #[component]
 fn ScenarioMessages() -> Html {
     let sim = use_sim();
+    if sim.loading() {
+        return html! { <section class="panel notice" role="status">{ "Loading the built-in scenarios…" }</section> };
+    }
     if sim.selected.is_none() {
         return html! {
             <section class="panel notice" role="status">

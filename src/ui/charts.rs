@@ -14,30 +14,31 @@ use yew::prelude::*;
 use super::hooks::use_sim;
 use super::store::format_count;
 use crate::engine::views::{ChartView, Marker};
+use crate::lab::scale::{nice_max, nice_step};
 
 /// Colours that read on both themes, after the accent: one per line of a chart.
-const LINE_COLOURS: [&str; 6] = ["--accent", "--focus", "--warn", "#8a55c9", "#c2417a", "#5a8f29"];
+pub(super) const LINE_COLOURS: [&str; 6] = ["--accent", "--focus", "--warn", "#8a55c9", "#c2417a", "#5a8f29"];
 
 #[derive(Clone, PartialEq)]
-struct Line {
-    name: String,
+pub(super) struct Line {
+    pub name: String,
     /// A CSS variable (`--accent`) or a `#rrggbb` colour.
-    colour: &'static str,
-    values: Vec<f64>,
+    pub colour: &'static str,
+    pub values: Vec<f64>,
 }
 
 #[derive(Properties, PartialEq)]
-struct ChartProps {
-    title: AttrValue,
-    testid: AttrValue,
-    unit: AttrValue,
-    t_us: std::rc::Rc<Vec<u64>>,
-    end_us: u64,
-    lines: Vec<Line>,
-    markers: std::rc::Rc<Vec<Marker>>,
+pub(super) struct ChartProps {
+    pub title: AttrValue,
+    pub testid: AttrValue,
+    pub unit: AttrValue,
+    pub t_us: std::rc::Rc<Vec<u64>>,
+    pub end_us: u64,
+    pub lines: Vec<Line>,
+    pub markers: std::rc::Rc<Vec<Marker>>,
     /// Whole numbers on the y axis (counts) rather than decimals.
     #[prop_or_default]
-    integer: bool,
+    pub integer: bool,
 }
 
 #[component]
@@ -94,7 +95,7 @@ fn describe(lines: &[Line], integer: bool) -> String {
 }
 
 #[component]
-fn Chart(props: &ChartProps) -> Html {
+pub(super) fn Chart(props: &ChartProps) -> Html {
     let canvas = use_node_ref();
     // Redraw when the data grows or changes shape, or the theme or size changes.
     let theme = root_attr("data-theme") + &root_attr("style");
@@ -220,23 +221,6 @@ fn draw(canvas: &HtmlCanvasElement, t_us: &[u64], lines: &[Line], markers: &[Mar
         line(points, colour.stroke_width(2));
     }
     let _ = root.present();
-}
-
-/// The top of the y axis: at least `x`, and such that its quarters are round numbers (1, 2, 4, 8 or
-/// 10 times a power of ten; at least 4 for counts, so each grid line is a whole number).
-fn nice_max(x: f64, integer: bool) -> f64 {
-    let x = if integer { x.max(4.0) } else { x.max(1e-9) };
-    let p = 10f64.powf(x.log10().floor());
-    let m = [1.0, 2.0, 4.0, 8.0, 10.0].into_iter().find(|m| m * p >= x).unwrap_or(10.0);
-    m * p
-}
-
-/// A round step for time labels (1, 2, 5, 10, 15, 30, 60 … seconds) at least `raw`.
-fn nice_step(raw: f64) -> f64 {
-    [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14_400.0, 21_600.0, 43_200.0, 86_400.0]
-        .into_iter()
-        .find(|s| *s >= raw)
-        .unwrap_or(86_400.0)
 }
 
 /// The root font size in pixels (15, or more at a presenter scale).

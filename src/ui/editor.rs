@@ -51,7 +51,7 @@ pub fn EditorPanel() -> Html {
                         import_error.set(None);
                         // A session file (exported from this page) replays; a scenario file is edited and run.
                         match crate::scenario::parse_session(&text) {
-                            Ok(session) if session.stop.is_some() || !session.actions.is_empty() => sim.open_session(session),
+                            Ok(session) if session.stop.is_some() || !session.actions.is_empty() => sim.open_session(session, text),
                             _ => {
                                 sim.edit(text);
                                 sim.run_source();

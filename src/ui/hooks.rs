@@ -66,8 +66,9 @@ impl SimHandle {
     pub fn set_seed(&self, seed: u64) {
         self.store.dispatch(Action::SetSeed(seed));
     }
-    pub fn open_session(&self, session: crate::scenario::Session) {
-        self.store.dispatch(Action::OpenSession(Box::new(session)));
+    /// Replay a session; `text` is its file's text.
+    pub fn open_session(&self, session: crate::scenario::Session, text: String) {
+        self.store.dispatch(Action::OpenSession(Box::new(session), std::rc::Rc::new(text)));
     }
     pub fn show_record(&self, record: Option<(u32, u64)>) {
         self.store.dispatch(Action::ShowRecord(record));
@@ -151,7 +152,7 @@ pub fn use_share_links(dispatcher: UseReducerDispatcher<Store>) {
             let Some(fragment) = super::location_fragment().filter(|f| crate::scenario::share::is_share_fragment(f)) else { return };
             wasm_bindgen_futures::spawn_local(async move {
                 match super::share::decode_fragment(&fragment).await {
-                    Ok(session) => dispatcher.dispatch(Action::OpenSession(Box::new(session))),
+                    Ok((session, text)) => dispatcher.dispatch(Action::OpenSession(Box::new(session), std::rc::Rc::new(text))),
                     Err(errors) => dispatcher.dispatch(Action::LinkFailed(errors)),
                 }
             });
@@ -160,6 +161,38 @@ pub fn use_share_links(dispatcher: UseReducerDispatcher<Store>) {
         let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| open(dispatcher.clone())));
         move || drop(listener)
     });
+}
+
+/// Fetch the built-in scenarios from `scenarios/NAME.json` next to the page, once, all at the same
+/// time; the store loads the first one when they are in. The app's wasm carries only their names.
+#[hook]
+pub fn use_builtin_texts(dispatcher: UseReducerDispatcher<Store>) {
+    use_effect_with((), move |_| {
+        wasm_bindgen_futures::spawn_local(async move {
+            match fetch_builtins().await {
+                Ok(texts) => dispatcher.dispatch(Action::BuiltinsLoaded(texts)),
+                Err(e) => dispatcher.dispatch(Action::BuiltinsFailed(e)),
+            }
+        });
+    });
+}
+
+async fn fetch_builtins() -> Result<Vec<String>, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let names = crate::scenario::builtin::BUILTIN_NAMES;
+    let requests: Vec<_> = names.iter().map(|n| JsFuture::from(window.fetch_with_str(&format!("scenarios/{n}.json")))).collect();
+    let mut texts = Vec::with_capacity(names.len());
+    for (name, request) in names.iter().zip(requests) {
+        let failed = |why: String| format!("the built-in scenario {name} could not be loaded from scenarios/{name}.json: {why}");
+        let response: web_sys::Response = request.await.map_err(|_| failed("the request failed".into()))?.unchecked_into();
+        if !response.ok() {
+            return Err(failed(format!("HTTP {}", response.status())));
+        }
+        let text = JsFuture::from(response.text().map_err(|_| failed("no body".into()))?).await.ok().and_then(|t| t.as_string());
+        texts.push(text.ok_or_else(|| failed("the body is not text".into()))?);
+    }
+    Ok(texts)
 }
 
 /// Milliseconds from the page's time origin; only the UI shell reads a clock, never the engine.

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair, WritableStream};
 use yew::prelude::*;
 
-use crate::scenario::share::{fragment_from_packed, packed_from_fragment, session_from_unpacked, session_bytes, unpack_error, MAX_UNPACKED_BYTES};
+use crate::scenario::share::{fragment_from_packed, packed_from_fragment, session_and_text, unpack_error, MAX_UNPACKED_BYTES};
 use crate::scenario::Session;
 
 use super::editor::download;
@@ -60,22 +60,23 @@ async fn through(bytes: &[u8], pair: ReadableWritablePair, limit: usize) -> Opti
     }
 }
 
-/// The share fragment (without `#`) for `session`, compressed by the browser.
-pub async fn encode_fragment(session: &Session) -> Option<String> {
+/// The share fragment (without `#`) for a session's compact JSON, compressed by the browser.
+pub async fn encode_fragment(session_json: &str) -> Option<String> {
     let stream = CompressionStream::new("deflate-raw").ok()?;
     let pair = ReadableWritablePair::new(&stream.readable(), &stream.writable());
-    let packed = through(&session_bytes(session), pair, usize::MAX).await?.ok()?;
+    let packed = through(session_json.as_bytes(), pair, usize::MAX).await?.ok()?;
     Some(fragment_from_packed(&packed))
 }
 
-/// The session a share fragment carries, or every reason it carries none (`path: message`).
-pub async fn decode_fragment(fragment: &str) -> Result<Session, Vec<String>> {
+/// The session a share fragment carries and its text, or every reason it carries none
+/// (`path: message`).
+pub async fn decode_fragment(fragment: &str) -> Result<(Session, String), Vec<String>> {
     let strings = |errors: Vec<crate::scenario::ScenarioError>| errors.iter().map(ToString::to_string).collect::<Vec<_>>();
     let packed = packed_from_fragment(fragment).map_err(strings)?;
     let stream = DecompressionStream::new("deflate-raw").map_err(|_| vec!["link: this browser cannot unpack share links (no DecompressionStream)".to_string()])?;
     let pair = ReadableWritablePair::new(&stream.readable(), &stream.writable());
     match through(&packed, pair, MAX_UNPACKED_BYTES).await {
-        Some(Ok(bytes)) => session_from_unpacked(bytes).map_err(strings),
+        Some(Ok(bytes)) => session_and_text(bytes).map_err(strings),
         Some(Err(())) => Err(strings(unpack_error(true))),
         None => Err(strings(unpack_error(false))),
     }
@@ -111,11 +112,12 @@ pub fn ShareMenu() -> Html {
         let made = made.clone();
         let copied = copied.clone();
         Callback::from(move |_: MouseEvent| {
-            let Some(session) = sim.view(|s| s.session()) else { return };
-            let (at_us, hash, actions) = (sim.summary.now_us, sim.summary.trace_hash, session.actions.len());
+            let Some(session) = sim.session_value() else { return };
+            let actions = sim.view(|s| s.applied_actions().len()).unwrap_or(0);
+            let (at_us, hash) = (sim.summary.now_us, sim.summary.trace_hash);
             let (made, copied) = (made.clone(), copied.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let Some(fragment) = encode_fragment(&session).await else { return };
+                let Some(fragment) = encode_fragment(&session.to_string()).await else { return };
                 let url = format!("{}#{fragment}", base_url());
                 // The address bar shows the link too; replaceState fires no hashchange, so nothing reloads.
                 if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {

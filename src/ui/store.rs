@@ -11,9 +11,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use crate::engine::{Sim, Summary};
-use crate::scenario::builtin::BUILTIN;
+use crate::scenario::builtin::BUILTIN_NAMES;
 use crate::scenario::workspace::{Workspace, WORKSPACE_VERSION};
-use crate::scenario::parse::scenario_to_json;
 use crate::scenario::{parse_scenario, Action as SimAction, Scenario, Session};
 
 /// What the Step button advances: 100 ms of simulated time.
@@ -64,7 +63,7 @@ impl Speed {
     }
 
     /// Simulated microseconds per wall-clock millisecond; `None` for `Max`.
-    fn sim_us_per_wall_ms(self) -> Option<f64> {
+    pub(crate) fn sim_us_per_wall_ms(self) -> Option<f64> {
         match self {
             Speed::X1 => Some(1_000.0),
             Speed::X10 => Some(10_000.0),
@@ -77,7 +76,7 @@ impl Speed {
 /// Everything that can happen to the store.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    /// Load `BUILTIN[index]` with its own seed, paused at t = 0.
+    /// Load built-in scenario `BUILTIN_NAMES[index]` with its own seed, paused at t = 0.
     SelectScenario(usize),
     /// Restart the loaded scenario with this seed, paused at t = 0.
     SetSeed(u64),
@@ -104,7 +103,11 @@ pub enum Action {
     RevertSource,
     /// Open a session (a share link's, or an imported session file's): replay it, paused where it
     /// stopped.
-    OpenSession(Box<Session>),
+    OpenSession(Box<Session>, Rc<String>),
+    /// The built-in scenarios' texts, fetched from `scenarios/` next to the page.
+    BuiltinsLoaded(Vec<String>),
+    /// They could not be fetched: why.
+    BuiltinsFailed(String),
     /// A share link could not be opened: why (`path: message` each). The current run stays.
     LinkFailed(Vec<String>),
     /// Show the story of record (producer, sequence number), or close it.
@@ -114,7 +117,7 @@ pub enum Action {
 /// The state of the app. Cloning is cheap: the `Sim` and the scenario are behind `Rc`.
 #[derive(Clone)]
 pub struct Store {
-    /// Index into `BUILTIN`; `None` when the build has no built-in scenario.
+    /// Index into `BUILTIN_NAMES`; `None` when the build has no built-in scenario.
     pub selected: Option<usize>,
     pub seed: u64,
     /// The loaded scenario as parsed (its own seed), when it parsed.
@@ -145,6 +148,13 @@ pub struct Store {
     pub link_errors: Rc<Vec<String>>,
     /// The record whose story is shown: (producer index, sequence number).
     pub record: Option<(u32, u64)>,
+    /// The built-in scenarios' text, in `BUILTIN_NAMES` order, once fetched (empty until then).
+    texts: Rc<Vec<String>>,
+    /// What to load when the texts arrive: the scenario index and the saved seed.
+    pending: Option<(usize, Option<u64>)>,
+    /// The JSON text of the scenario the run was made from (its own seed): sessions, share links
+    /// and what-if branches are written from it.
+    running: Rc<String>,
 }
 
 impl PartialEq for Store {
@@ -163,6 +173,8 @@ impl PartialEq for Store {
             && self.shared == other.shared
             && Rc::ptr_eq(&self.link_errors, &other.link_errors)
             && self.record == other.record
+            && Rc::ptr_eq(&self.texts, &other.texts)
+            && self.pending == other.pending
             && match (&self.sim, &other.sim) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -199,6 +211,9 @@ impl Store {
             shared: None,
             link_errors: Rc::new(Vec::new()),
             record: None,
+            texts: Rc::new(Vec::new()),
+            pending: None,
+            running: Rc::new(String::new()),
         };
         let mut store = empty;
         let mut seed = None;
@@ -206,24 +221,43 @@ impl Store {
         match super::persist::load() {
             Ok(Some(w)) => {
                 store.edits = Rc::new(w.edits);
-                pick = w.builtin.and_then(|b| BUILTIN.iter().position(|(stem, _)| *stem == b)).unwrap_or(0);
+                pick = w.builtin.and_then(|b| BUILTIN_NAMES.iter().position(|stem| *stem == b)).unwrap_or(0);
                 seed = Some(w.seed);
             }
             Ok(None) => {}
             Err(problem) => store.storage_problem = Some(problem),
         }
-        let mut store = if BUILTIN.is_empty() { store } else { store.select(pick) };
+        // The scenario loads when the built-in texts arrive (`Action::BuiltinsLoaded`).
+        store.selected = Some(pick);
+        store.pending = Some((pick, seed));
+        super::remember_session(store.session_text());
+        store
+    }
+
+    /// The built-in scenarios are still being fetched.
+    pub fn loading(&self) -> bool {
+        self.texts.is_empty() && self.pending.is_some()
+    }
+
+    /// The fetched texts are in: load the scenario picked at start (unless a shared run opened
+    /// meanwhile), with the saved seed.
+    fn builtins_loaded(mut self, texts: Vec<String>) -> Store {
+        self.texts = Rc::new(texts);
+        let Some((pick, seed)) = self.pending.take() else { return self };
+        if self.sim.is_some() || self.shared.is_some() {
+            return self;
+        }
+        let mut store = self.select(pick);
         if let Some(seed) = seed.filter(|_| store.has_sim()) {
             store.seed = seed;
             store = store.restart();
         }
-        super::remember_session(store.session_text());
         store
     }
 
     /// (stem, display name) of every built-in scenario, in file order.
     pub fn scenario_names() -> Vec<&'static str> {
-        BUILTIN.iter().map(|(stem, _)| *stem).collect()
+        BUILTIN_NAMES.to_vec()
     }
 
     pub fn scenario(&self) -> Option<&Scenario> {
@@ -246,7 +280,7 @@ impl Store {
 
     /// The stem of the selected built-in scenario.
     pub fn stem(&self) -> Option<&'static str> {
-        self.selected.and_then(|i| BUILTIN.get(i)).map(|(stem, _)| *stem)
+        self.selected.and_then(|i| BUILTIN_NAMES.get(i)).copied()
     }
 
     /// True when the editor holds the user's own version of the selected scenario.
@@ -279,6 +313,7 @@ impl Store {
             Ok(scenario) => {
                 self.seed = scenario.seed;
                 self.scenario = Some(Rc::new(scenario));
+                self.running = self.source.clone();
                 self.errors = Rc::new(Vec::new());
                 self.restart()
             }
@@ -290,14 +325,15 @@ impl Store {
     }
 
     /// Replay `session` and pause where it stopped.
-    fn open_session(mut self, session: Session) -> Store {
+    fn open_session(mut self, session: Session, text: &str) -> Store {
         let Session { scenario, actions, stop } = session;
         if scenario.design != crate::scenario::Design::Log {
             self.link_errors = Rc::new(vec!["$.design: the app replays sessions of the log design only; run this one with `streamlab run`".to_string()]);
             return self;
         }
         let sim = Sim::replay(&scenario, &actions, stop);
-        self.set_source(scenario_to_json(&scenario));
+        self.set_source(Session::scenario_text(text).unwrap_or_default());
+        self.running = self.source.clone();
         self.seed = scenario.seed;
         self.shared = Some(scenario.name.clone());
         self.scenario = Some(Rc::new(scenario));
@@ -315,9 +351,17 @@ impl Store {
         self.refresh_forced()
     }
 
-    /// This run up to now as a session file (what `streamlab run` replays).
+    /// This run up to now as a session (what `streamlab run` replays): the text of the scenario it
+    /// runs with the seed it runs, the actions, and where it is.
+    pub fn session_value(&self) -> Option<serde_json::Value> {
+        let mut scenario: serde_json::Value = serde_json::from_str(&self.running).ok()?;
+        scenario.as_object_mut()?.insert("seed".into(), self.seed.into());
+        self.view(|sim| Session::wrap(scenario, sim.applied_actions(), Some(crate::scenario::StopAt { t_us: sim.now_us(), events: sim.events() })))
+    }
+
+    /// The session as a file's text.
     pub fn session_json(&self) -> Option<String> {
-        self.view(|sim| sim.session().to_json_pretty())
+        self.session_value().and_then(|v| serde_json::to_string_pretty(&v).ok())
     }
 
     fn select(mut self, index: usize) -> Store {
@@ -326,17 +370,23 @@ impl Store {
         self.selected = Some(index);
         self.playing = false;
         self.last_wall_ms = None;
+        if self.texts.is_empty() {
+            // Not fetched yet: this one loads when they arrive.
+            self.pending = Some((index, None));
+            return self;
+        }
         // The user's version of this scenario, when they made one and it is valid.
         if let Some(text) = self.stem().and_then(|s| self.edits.get(s)).cloned() {
             self.set_source(text);
             if self.source_errors.is_empty() {
                 return self.run_source();
             }
-        } else if let Some((_, json)) = BUILTIN.get(index) {
-            self.set_source(json.to_string());
+        } else if let Some(json) = self.texts.get(index) {
+            self.set_source(json.clone());
         }
-        match BUILTIN.get(index).map(|(_, json)| parse_scenario(json)) {
+        match self.texts.get(index).map(|json| parse_scenario(json)) {
             Some(Ok(scenario)) => {
+                self.running = self.source.clone();
                 self.seed = scenario.seed;
                 self.scenario = Some(Rc::new(scenario));
                 self.errors = Rc::new(Vec::new());
@@ -525,10 +575,10 @@ impl Store {
             Action::Seek(t_us) => store.go_to(t_us),
             Action::Edit(text) => {
                 let mut store = store;
-                if let Some((stem, json)) = store.selected.filter(|_| store.shared.is_none()).and_then(|i| BUILTIN.get(i)) {
+                if let Some((stem, json)) = store.selected.filter(|_| store.shared.is_none()).and_then(|i| Some((*BUILTIN_NAMES.get(i)?, store.texts.get(i)?))) {
                     let mut edits = (*store.edits).clone();
                     if text == *json {
-                        edits.remove(*stem);
+                        edits.remove(stem);
                     } else {
                         edits.insert(stem.to_string(), text.clone());
                     }
@@ -538,7 +588,9 @@ impl Store {
                 store
             }
             Action::RunSource => store.run_source(),
-            Action::OpenSession(session) => store.open_session(*session),
+            Action::BuiltinsLoaded(texts) => store.builtins_loaded(texts),
+            Action::BuiltinsFailed(error) => Store { errors: Rc::new(vec![error]), pending: None, ..store },
+            Action::OpenSession(session, text) => store.open_session(*session, &text),
             Action::LinkFailed(errors) => Store { link_errors: Rc::new(errors), ..store },
             Action::ShowRecord(record) => Store { record, ..store },
             Action::RevertSource => {

@@ -107,11 +107,17 @@ export async function openApp(app) {
   // Each test starts from a clean slate: the app keeps the user's work in localStorage. Wait until
   // the app is up first, so the reload cannot cut off a download still in flight (which the
   // `requestfailed` listener would rightly count as an error).
-  await page.getByTestId('sim-time').waitFor({ state: 'visible', timeout: 15_000 });
+  await appLoaded(page);
   await page.evaluate(() => localStorage.clear());
   await page.reload();
-  await page.getByTestId('sim-time').waitFor({ state: 'visible', timeout: 15_000 });
+  await appLoaded(page);
   return page;
+}
+
+/** The app is up and has fetched its built-in scenarios (the first one is loaded). */
+export async function appLoaded(page) {
+  await page.getByTestId('sim-time').waitFor({ state: 'visible', timeout: 15_000 });
+  await until(() => page.getByTestId('status').innerText(), (s) => s !== 'No simulation loaded.', 15_000, 20);
 }
 
 /** The number shown by a count figure (thin-space thousands separators removed). */

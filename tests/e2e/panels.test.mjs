@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startApp, openApp, count, simTimeMs, until, seekTo, ARTIFACTS } from './harness.mjs';
+import { startApp, openApp, count, simTimeMs, until, seekTo, ARTIFACTS, appLoaded } from './harness.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
@@ -173,7 +173,7 @@ test('the scenario editor checks as you type, runs your version and keeps it acr
   assert.match(await page.locator('.clock').innerText(), /of 00:12\.345/);
   // A reload brings the edit back, and runs it.
   await page.reload();
-  await page.getByTestId('sim-time').waitFor();
+  await appLoaded(page);
   assert.match(await page.locator('.clock').innerText(), /of 00:12\.345/);
   assert.match(await page.getByRole('textbox', { name: 'Scenario JSON' }).inputValue(), /"duration_ms": 12345/);
   await page.screenshot({ path: join(ARTIFACTS, 'editor.png'), fullPage: true });

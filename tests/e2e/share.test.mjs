@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { startApp, openApp, simTimeMs, seekTo, ARTIFACTS } from './harness.mjs';
+import { startApp, openApp, simTimeMs, seekTo, ARTIFACTS, appLoaded } from './harness.mjs';
 
 const BIN = process.env.STREAMLAB_BIN;
 
@@ -71,6 +71,7 @@ test('a shared link and an exported session reproduce the run and its trace hash
 test('a damaged link is explained and the page keeps working', { timeout: 60_000 }, async () => {
   const page = await openApp(app);
   await page.goto(`${app.url}#s1=this-is-not-a-session`);
+  await appLoaded(page);
   await page.reload();
   await page.getByTestId('link-errors').waitFor({ timeout: 10_000 });
   assert.match(await page.getByTestId('link-errors').innerText(), /link: the link is damaged/);
@@ -95,7 +96,7 @@ test('the theme and the presenter scale apply at once and survive a reload', { t
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(background, 'rgb(20, 23, 28)', 'the dark palette is in use');
   await page.reload();
-  await page.getByTestId('sim-time').waitFor();
+  await appLoaded(page);
   assert.deepEqual(await root(), ['dark', '22.5px']);
   await page.screenshot({ path: join(ARTIFACTS, 'dark-presenter.png') });
   await page.getByRole('button', { name: 'Settings: theme and text size' }).click();
