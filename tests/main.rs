@@ -7,6 +7,7 @@ mod compare;
 mod contrasts;
 mod determinism;
 mod groups;
+mod partitioning;
 mod queue;
 mod replication;
 mod retention;
