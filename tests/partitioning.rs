@@ -1,7 +1,9 @@
 //! Where records go: Kafka's `RoundRobinPartitioner` (`partitioner.class`) in a run, next to the
-//! default keyed partitioner.
+//! default keyed partitioner, and what the checker makes of one key spread over partitions: no
+//! order violation in any partition's log, but records processed out of order by the group.
 
 use crate::support::{at, base};
+use streamlab::engine::report::run_report;
 use streamlab::engine::Sim;
 use streamlab::scenario::*;
 
@@ -54,4 +56,21 @@ fn round_robin_skips_a_partition_without_a_leader() {
     assert!(late.len() > 1000, "{}", late.len());
     assert!(late.iter().all(|&p| p != 1));
     assert!(late.windows(2).all(|w| w[0] != w[1]), "consecutive records alternate between 0 and 2");
+}
+
+#[test]
+fn a_key_spread_by_round_robin_is_processed_out_of_order_but_stored_in_order() {
+    let mut s = base("round-robin-order");
+    s.consumer_groups[0].members = 3;
+    s.consumer_groups[0].processing_ms = ProcessingSpec::Exponential { mean: 1.5 };
+    s.producers[0].keys = KeySpec::Hot { count: 10, hot_share: 0.5 };
+    s.producers[0].config.partitioner_class = Partitioner::RoundRobin;
+    let rr = run_report(&s, None);
+    assert_eq!(rr.anomalies.order_violations, 0, "each partition's log keeps send order");
+    assert!(rr.anomalies.processing_order_violations > 0, "{:?}", rr.anomalies);
+    assert_eq!(rr.groups["billing"].processing_order_violations, rr.anomalies.processing_order_violations);
+    // Keyed, one consumer per partition reads a key in order: nothing out of order.
+    s.producers[0].config.partitioner_class = Partitioner::BuiltIn;
+    let keyed = run_report(&s, None);
+    assert_eq!((keyed.anomalies.order_violations, keyed.anomalies.processing_order_violations), (0, 0));
 }

@@ -66,6 +66,7 @@ const LINES: &[Line] = &[
     Line { key: "lost_acked", label: "acknowledged lost", value: |r| r.anomalies.lost_acked.to_string() },
     Line { key: "processed_twice", label: "processed twice", value: |r| sum(r, |g| g.processed_twice).to_string() },
     Line { key: "order_violations", label: "per-key order violations", value: |r| r.anomalies.order_violations.to_string() },
+    Line { key: "processing_order_violations", label: "processed out of order (per key)", value: |r| r.anomalies.processing_order_violations.to_string() },
     Line {
         key: "processed_per_group",
         label: "processed per group",
@@ -188,7 +189,8 @@ fn note(key: &str, runs: &[NamedReport]) -> String {
             }
         }
         "lost_acked" => format!("acknowledged records were lost in: {}", names(&|r| r.anomalies.lost_acked > 0)),
-        "order_violations" => format!("records of one key were processed out of order in: {}", names(&|r| r.anomalies.order_violations > 0)),
+        "order_violations" => format!("records of one key were stored out of send order (log) or processed out of order (queue, share group) in: {}", names(&|r| r.anomalies.order_violations > 0)),
+        "processing_order_violations" => format!("a group processed a record of a key after a later record of that key in: {}", names(&|r| r.anomalies.processing_order_violations > 0)),
         "processed_twice" => format!("records were processed more than once in: {}", names(&|r| r.groups.values().any(|g| g.processed_twice > 0))),
         "processed_per_group" => "the groups processed different numbers of records (a group created late replays history only on a log)".into(),
         "idle_members" => format!("consumers had nothing to do in: {}", names(&|r| r.groups.values().any(|g| g.idle_members > 0))),

@@ -111,9 +111,14 @@ pub struct Consumed {
 pub struct Anomalies {
     pub lost_acked: u64,
     pub duplicates: u64,
+    /// Log: records of one producer and key stored out of send order in a partition, plus share
+    /// groups' records processed after a later one of their key. Queue: processed out of order.
     pub order_violations: u64,
     pub unseen: u64,
     pub hw_regressions: u64,
+    /// Records a group processed for the first time after a later record of the same producer and
+    /// key (log: every group, by the checker; queue: the queues' count, redeliveries included).
+    pub processing_order_violations: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -175,6 +180,9 @@ pub struct GroupReport {
     /// Distinct records this group processed (a group created late that replays history processes
     /// what was sent before it existed).
     pub processed: u64,
+    /// Records this group processed for the first time after a later record of their producer and
+    /// key (see `Anomalies::processing_order_violations`).
+    pub processing_order_violations: u64,
     /// Log design: `classic` or `share` (`group.type`). Queue design: `queue`.
     pub group_type: String,
     /// Share groups only: the share-partitions' figures.
@@ -276,6 +284,7 @@ impl Report {
                     assignor: "round-robin".into(),
                     idle_members: q.idle,
                     processed: sim.queue_processed(&q.name),
+                    processing_order_violations: st.order_violations,
                     group_type: "queue".into(),
                     ..Default::default()
                 },
@@ -304,7 +313,7 @@ impl Report {
             trace_hash: format!("{:016x}", sim.hash.0),
             produced: Produced { sent: sim.sent, acked: sim.acked, failed: sim.failed },
             consumed: Consumed { delivered: sim.delivered, unique: sim.unique },
-            anomalies: Anomalies { lost_acked: sim.lost_acked(), duplicates: 0, order_violations, unseen: sim.unseen(), hw_regressions: 0 },
+            anomalies: Anomalies { lost_acked: sim.lost_acked(), duplicates: 0, order_violations, unseen: sim.unseen(), hw_regressions: 0, processing_order_violations: order_violations },
             latency_ms,
             backlog_max: groups.values().map(|g| g.lag_max).max().unwrap_or(0),
             groups,
@@ -435,6 +444,7 @@ fn group_report(sim: &Sim, i: usize) -> GroupReport {
         assignor: g.strategy_name.into(),
         idle_members: g.members.iter().filter(|m| m.alive && !m.left && m.owned.is_empty()).count() as u32,
         processed: sim.checker.group_unique(i as u32),
+        processing_order_violations: sim.checker.processing_order.get(i).copied().unwrap_or(0),
         group_type: "classic".into(),
         share: None,
     }
