@@ -150,3 +150,24 @@ fn a_comparison_variant_is_the_base_with_its_overrides() {
     assert_eq!(q.consumer_groups[0].config.prefetch, Some(7));
     assert_eq!(q.queue.args_for("server").max_length, Some(10));
 }
+
+#[test]
+fn the_scorecard_shows_ack_latency_duplicates_rebalances_and_processing_order() {
+    let o = streamlab(&["compare", "reordering", "idempotent", "mm1"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let row = |label: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no row {label} in\n{text}"));
+        line[label.len()..].split("  ").map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+    };
+    // reordering (no idempotence) writes duplicates; idempotent does not; mm1 (acks=1) has none.
+    let dups = row("duplicates in the log");
+    assert!(dups[0] != "0" && dups[1] == "0" && dups[2] == "0", "{dups:?}");
+    assert_eq!(row("rebalances"), ["0", "0", "0"]);
+    assert_eq!(row("ack latency p50 / p99 (ms)").len(), 3);
+    assert_eq!(row("processed out of order (per key)")[1], "0");
+    let v: Value = serde_json::from_slice(&streamlab(&["compare", "reordering", "idempotent", "--json"]).stdout).unwrap();
+    assert!(v["runs"][0]["report"]["ack_latency_ms"]["p50"].as_f64().unwrap() > 0.0);
+    let diffs: Vec<&str> = v["differences"].as_array().unwrap().iter().map(|d| d["metric"].as_str().unwrap()).collect();
+    assert!(diffs.contains(&"duplicates"), "{diffs:?}");
+}

@@ -21,6 +21,10 @@ pub struct Report {
     pub consumed: Consumed,
     pub anomalies: Anomalies,
     pub latency_ms: Latency,
+    /// Log design only: from send to the producer's acknowledgement (acks=1: the leader's append;
+    /// acks=all: the high watermark passing the record), over acknowledged records; none with acks=0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack_latency_ms: Option<Latency>,
     pub groups: BTreeMap<String, GroupReport>,
     pub partitions: PartitionsReport,
     /// `log` or `queue`.
@@ -230,6 +234,7 @@ impl Report {
             consumed: Consumed { delivered: m.delivered, unique: sim.checker.unique },
             anomalies: a,
             latency_ms,
+            ack_latency_ms: (!m.ack.is_empty()).then(|| latency_of(&m.ack)),
             groups,
             partitions: PartitionsReport { under_replicated_max: m.urp_max.max(sim.under_replicated_count()), offline_ms: m.offline_us_at(sim.now) / 1000 },
             design: "log".into(),
@@ -315,6 +320,7 @@ impl Report {
             consumed: Consumed { delivered: sim.delivered, unique: sim.unique },
             anomalies: Anomalies { lost_acked: sim.lost_acked(), duplicates: 0, order_violations, unseen: sim.unseen(), hw_regressions: 0, processing_order_violations: order_violations },
             latency_ms,
+            ack_latency_ms: None,
             backlog_max: groups.values().map(|g| g.lag_max).max().unwrap_or(0),
             groups,
             partitions: PartitionsReport::default(),
