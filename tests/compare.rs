@@ -171,3 +171,17 @@ fn the_scorecard_shows_ack_latency_duplicates_rebalances_and_processing_order() 
     let diffs: Vec<&str> = v["differences"].as_array().unwrap().iter().map(|d| d["metric"].as_str().unwrap()).collect();
     assert!(diffs.contains(&"duplicates"), "{diffs:?}");
 }
+
+#[test]
+fn acks1_loses_acknowledged_records_in_the_crash_and_acks_all_loses_none_for_slower_acks() {
+    let v = compare_json("static/comparisons/acks1-vs-acks-all.json");
+    let (one, all) = (run(&v, "acks=1"), run(&v, "acks=all, min.insync.replicas=2"));
+    assert!(one["anomalies"]["lost_acked"].as_u64().unwrap() > 0, "{}", one["anomalies"]);
+    assert_eq!(all["anomalies"]["lost_acked"], 0);
+    assert_eq!(all["anomalies"]["order_violations"], 0);
+    // acks=all waits for the followers' fetch: one more round trip of 2 × 5 ms at least.
+    let p50 = |r: &Value| r["ack_latency_ms"]["p50"].as_f64().unwrap();
+    assert!(p50(all) > p50(one) + 10.0, "{} vs {}", p50(all), p50(one));
+    let diffs: Vec<&str> = v["differences"].as_array().unwrap().iter().map(|d| d["metric"].as_str().unwrap()).collect();
+    assert!(diffs.contains(&"lost_acked") && diffs.contains(&"ack_latency_ms"), "{diffs:?}");
+}
