@@ -185,3 +185,25 @@ fn acks1_loses_acknowledged_records_in_the_crash_and_acks_all_loses_none_for_slo
     let diffs: Vec<&str> = v["differences"].as_array().unwrap().iter().map(|d| d["metric"].as_str().unwrap()).collect();
     assert!(diffs.contains(&"lost_acked") && diffs.contains(&"ack_latency_ms"), "{diffs:?}");
 }
+
+#[test]
+fn a_rolling_restart_stops_every_partition_eagerly_only_moved_ones_cooperatively_and_none_of_the_others_statically() {
+    let v = compare_json("static/comparisons/eager-vs-cooperative-vs-static.json");
+    let g = |n: &str, k: &str| run(&v, n)["groups"]["billing"][k].as_u64().unwrap();
+    let (eager, coop, stat) = ("eager (range)", "cooperative-sticky", "static (group.instance.id)");
+    // Four restarts: eager, a LeaveGroup and a join each, every one stopping all 12 partitions.
+    assert_eq!(g(eager, "rebalances"), 8);
+    assert_eq!(g(eager, "partition_pauses"), 8 * 12);
+    // Cooperative: one round for the leave, two for the join; only the 3 partitions that move stop.
+    assert_eq!(g(coop, "rebalances"), 12);
+    assert_eq!(g(coop, "partition_pauses"), 4 * (3 + 3));
+    assert!(g(coop, "rebalance_pause_ms") < g(eager, "rebalance_pause_ms"));
+    // Static: no rebalance at all; only the restarting member's 3 partitions wait out its 3 s.
+    assert_eq!(g(stat, "rebalances"), 0);
+    assert_eq!(g(stat, "partition_pauses"), 4 * 3);
+    assert_eq!(g(stat, "rebalance_pause_ms"), 4 * 3 * 3000);
+    assert!(g(stat, "rebalance_pause_ms") < g(coop, "rebalance_pause_ms"));
+    for n in [eager, coop, stat] {
+        assert_eq!(g(n, "processed_twice"), 0, "{n}");
+    }
+}
