@@ -207,3 +207,22 @@ fn a_rolling_restart_stops_every_partition_eagerly_only_moved_ones_cooperatively
         assert_eq!(g(n, "processed_twice"), 0, "{n}");
     }
 }
+
+#[test]
+fn a_hot_key_overloads_one_partition_when_keyed_and_loses_its_order_when_round_robin() {
+    let v = compare_json("static/comparisons/keyed-vs-round-robin.json");
+    let (keyed, rr) = (run(&v, "keyed (murmur2)"), run(&v, "round-robin"));
+    let a = |r: &Value, k: &str| r["anomalies"][k].as_u64().unwrap();
+    // Keyed: per-key order holds, but one consumer gets two thirds of the records and falls behind.
+    assert_eq!(a(keyed, "processing_order_violations"), 0);
+    assert!(keyed["backlog_max"].as_u64().unwrap() > 500, "{}", keyed["backlog_max"]);
+    assert!(keyed["groups"]["sessions"]["lag_end"].as_u64().unwrap() > 500);
+    // Round-robin: balanced, but records of one key are processed out of order.
+    assert!(rr["backlog_max"].as_u64().unwrap() * 4 < keyed["backlog_max"].as_u64().unwrap());
+    assert!(a(rr, "processing_order_violations") > 1000, "{}", rr["anomalies"]);
+    assert_eq!(rr["groups"]["sessions"]["processing_order_violations"], rr["anomalies"]["processing_order_violations"]);
+    // Within each partition the log keeps send order either way: a key over three partitions is
+    // not a log order violation.
+    assert_eq!(a(keyed, "order_violations"), 0);
+    assert_eq!(a(rr, "order_violations"), 0);
+}
