@@ -226,3 +226,30 @@ fn a_hot_key_overloads_one_partition_when_keyed_and_loses_its_order_when_round_r
     assert_eq!(a(keyed, "order_violations"), 0);
     assert_eq!(a(rr, "order_violations"), 0);
 }
+
+#[test]
+fn without_idempotence_retries_duplicate_and_reorder_and_with_it_they_do_not() {
+    let v = compare_json("static/comparisons/idempotence-on-vs-off.json");
+    let (off, on) = (run(&v, "idempotence off"), run(&v, "idempotence on"));
+    let a = |r: &Value, k: &str| r["anomalies"][k].as_u64().unwrap();
+    for k in ["duplicates", "order_violations", "processing_order_violations"] {
+        assert!(a(off, k) > 0, "{k}: {}", off["anomalies"]);
+        assert_eq!(a(on, k), 0, "{k}: {}", on["anomalies"]);
+    }
+    assert!(off["groups"]["sessionizer"]["processed_twice"].as_u64().unwrap() > 0);
+    assert_eq!(on["groups"]["sessionizer"]["processed_twice"], 0);
+    assert_eq!(a(off, "lost_acked") + a(on, "lost_acked"), 0);
+}
+
+#[test]
+fn every_ready_made_comparison_reads_and_says_what_it_shows() {
+    let mut files: Vec<_> = std::fs::read_dir("static/comparisons").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let c = parse_comparison(&text, builtin).unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
+        assert!(c.description.len() > 200, "{}: a description that teaches the lesson", f.display());
+        assert!(c.runs.len() >= 2, "{}", f.display());
+    }
+}
