@@ -367,7 +367,8 @@ pub enum KeySpec {
     Uniform { count: u32 },
     /// Zipf over `count` keys with `exponent` (> 0): key i has weight 1/(i+1)^exponent.
     Zipf { count: u32, exponent: f64 },
-    /// `hot_share` in [0,1] of records carry key `hot`, the rest are uniform over `count` keys.
+    /// `hot_share` in [0,1] of records carry the hot key, `key-0` (`"hot"` in `poison_keys`); the
+    /// rest are uniform over the other `count - 1` keys.
     Hot { count: u32, hot_share: f64 },
 }
 
