@@ -150,3 +150,106 @@ fn a_comparison_variant_is_the_base_with_its_overrides() {
     assert_eq!(q.consumer_groups[0].config.prefetch, Some(7));
     assert_eq!(q.queue.args_for("server").max_length, Some(10));
 }
+
+#[test]
+fn the_scorecard_shows_ack_latency_duplicates_rebalances_and_processing_order() {
+    let o = streamlab(&["compare", "reordering", "idempotent", "mm1"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let row = |label: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no row {label} in\n{text}"));
+        line[label.len()..].split("  ").map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+    };
+    // reordering (no idempotence) writes duplicates; idempotent does not; mm1 (acks=1) has none.
+    let dups = row("duplicates in the log");
+    assert!(dups[0] != "0" && dups[1] == "0" && dups[2] == "0", "{dups:?}");
+    assert_eq!(row("rebalances"), ["0", "0", "0"]);
+    assert_eq!(row("ack latency p50 / p99 (ms)").len(), 3);
+    assert_eq!(row("processed out of order (per key)")[1], "0");
+    let v: Value = serde_json::from_slice(&streamlab(&["compare", "reordering", "idempotent", "--json"]).stdout).unwrap();
+    assert!(v["runs"][0]["report"]["ack_latency_ms"]["p50"].as_f64().unwrap() > 0.0);
+    let diffs: Vec<&str> = v["differences"].as_array().unwrap().iter().map(|d| d["metric"].as_str().unwrap()).collect();
+    assert!(diffs.contains(&"duplicates"), "{diffs:?}");
+}
+
+#[test]
+fn acks1_loses_acknowledged_records_in_the_crash_and_acks_all_loses_none_for_slower_acks() {
+    let v = compare_json("static/comparisons/acks1-vs-acks-all.json");
+    let (one, all) = (run(&v, "acks=1"), run(&v, "acks=all, min.insync.replicas=2"));
+    assert!(one["anomalies"]["lost_acked"].as_u64().unwrap() > 0, "{}", one["anomalies"]);
+    assert_eq!(all["anomalies"]["lost_acked"], 0);
+    assert_eq!(all["anomalies"]["order_violations"], 0);
+    // acks=all waits for the followers' fetch: one more round trip of 2 × 5 ms at least.
+    let p50 = |r: &Value| r["ack_latency_ms"]["p50"].as_f64().unwrap();
+    assert!(p50(all) > p50(one) + 10.0, "{} vs {}", p50(all), p50(one));
+    let diffs: Vec<&str> = v["differences"].as_array().unwrap().iter().map(|d| d["metric"].as_str().unwrap()).collect();
+    assert!(diffs.contains(&"lost_acked") && diffs.contains(&"ack_latency_ms"), "{diffs:?}");
+}
+
+#[test]
+fn a_rolling_restart_stops_every_partition_eagerly_only_moved_ones_cooperatively_and_none_of_the_others_statically() {
+    let v = compare_json("static/comparisons/eager-vs-cooperative-vs-static.json");
+    let g = |n: &str, k: &str| run(&v, n)["groups"]["billing"][k].as_u64().unwrap();
+    let (eager, coop, stat) = ("eager (range)", "cooperative-sticky", "static (group.instance.id)");
+    // Four restarts: eager, a LeaveGroup and a join each, every one stopping all 12 partitions.
+    assert_eq!(g(eager, "rebalances"), 8);
+    assert_eq!(g(eager, "partition_pauses"), 8 * 12);
+    // Cooperative: one round for the leave, two for the join; only the 3 partitions that move stop.
+    assert_eq!(g(coop, "rebalances"), 12);
+    assert_eq!(g(coop, "partition_pauses"), 4 * (3 + 3));
+    assert!(g(coop, "rebalance_pause_ms") < g(eager, "rebalance_pause_ms"));
+    // Static: no rebalance at all; only the restarting member's 3 partitions wait out its 3 s.
+    assert_eq!(g(stat, "rebalances"), 0);
+    assert_eq!(g(stat, "partition_pauses"), 4 * 3);
+    assert_eq!(g(stat, "rebalance_pause_ms"), 4 * 3 * 3000);
+    assert!(g(stat, "rebalance_pause_ms") < g(coop, "rebalance_pause_ms"));
+    for n in [eager, coop, stat] {
+        assert_eq!(g(n, "processed_twice"), 0, "{n}");
+    }
+}
+
+#[test]
+fn a_hot_key_overloads_one_partition_when_keyed_and_loses_its_order_when_round_robin() {
+    let v = compare_json("static/comparisons/keyed-vs-round-robin.json");
+    let (keyed, rr) = (run(&v, "keyed (murmur2)"), run(&v, "round-robin"));
+    let a = |r: &Value, k: &str| r["anomalies"][k].as_u64().unwrap();
+    // Keyed: per-key order holds, but one consumer gets two thirds of the records and falls behind.
+    assert_eq!(a(keyed, "processing_order_violations"), 0);
+    assert!(keyed["backlog_max"].as_u64().unwrap() > 500, "{}", keyed["backlog_max"]);
+    assert!(keyed["groups"]["sessions"]["lag_end"].as_u64().unwrap() > 500);
+    // Round-robin: balanced, but records of one key are processed out of order.
+    assert!(rr["backlog_max"].as_u64().unwrap() * 4 < keyed["backlog_max"].as_u64().unwrap());
+    assert!(a(rr, "processing_order_violations") > 1000, "{}", rr["anomalies"]);
+    assert_eq!(rr["groups"]["sessions"]["processing_order_violations"], rr["anomalies"]["processing_order_violations"]);
+    // Within each partition the log keeps send order either way: a key over three partitions is
+    // not a log order violation.
+    assert_eq!(a(keyed, "order_violations"), 0);
+    assert_eq!(a(rr, "order_violations"), 0);
+}
+
+#[test]
+fn without_idempotence_retries_duplicate_and_reorder_and_with_it_they_do_not() {
+    let v = compare_json("static/comparisons/idempotence-on-vs-off.json");
+    let (off, on) = (run(&v, "idempotence off"), run(&v, "idempotence on"));
+    let a = |r: &Value, k: &str| r["anomalies"][k].as_u64().unwrap();
+    for k in ["duplicates", "order_violations", "processing_order_violations"] {
+        assert!(a(off, k) > 0, "{k}: {}", off["anomalies"]);
+        assert_eq!(a(on, k), 0, "{k}: {}", on["anomalies"]);
+    }
+    assert!(off["groups"]["sessionizer"]["processed_twice"].as_u64().unwrap() > 0);
+    assert_eq!(on["groups"]["sessionizer"]["processed_twice"], 0);
+    assert_eq!(a(off, "lost_acked") + a(on, "lost_acked"), 0);
+}
+
+#[test]
+fn every_ready_made_comparison_reads_and_says_what_it_shows() {
+    let mut files: Vec<_> = std::fs::read_dir("static/comparisons").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let c = parse_comparison(&text, builtin).unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
+        assert!(c.description.len() > 200, "{}: a description that teaches the lesson", f.display());
+        assert!(c.runs.len() >= 2, "{}", f.display());
+    }
+}

@@ -8,6 +8,7 @@ mod contrasts;
 mod determinism;
 mod groups;
 mod lab;
+mod partitioning;
 mod queue;
 mod replication;
 mod retention;

@@ -144,6 +144,35 @@ fn acks_accepts_every_spelling_kafka_accepts() {
 }
 
 #[test]
+fn partitioner_class_takes_kafkas_round_robin_partitioner_or_defaults_to_the_built_in_one() {
+    let producer = |config: &str| format!(r#"{{"producers": [{{"name": "p", "topic": "orders", "rate_per_sec": 1, "config": {config}}}]}}"#);
+    assert_eq!(ok(BASE).producers[0].config.partitioner_class, Partitioner::BuiltIn);
+    for name in ["org.apache.kafka.clients.producer.RoundRobinPartitioner", "RoundRobinPartitioner"] {
+        let s = ok(&patched(&producer(&format!(r#"{{"partitioner.class": "{name}"}}"#))));
+        assert_eq!(s.producers[0].config.partitioner_class, Partitioner::RoundRobin, "{name}");
+        // Written back under Kafka's class name, and read again the same.
+        let json = scenario_to_json(&s);
+        assert!(json.contains(r#""partitioner.class": "org.apache.kafka.clients.producer.RoundRobinPartitioner""#), "{json}");
+        assert_eq!(parse_scenario(&json), Ok(s));
+    }
+    // The default is not written out, so existing files export unchanged.
+    assert!(!scenario_to_json(&ok(BASE)).contains("partitioner.class"));
+    let accepted = r#""org.apache.kafka.clients.producer.RoundRobinPartitioner", "RoundRobinPartitioner" (leave partitioner.class out for Kafka's built-in partitioner: murmur2 of the key, sticky for null keys)"#;
+    check_patch(
+        &producer(r#"{"partitioner.class": "org.apache.kafka.clients.producer.UniformStickyPartitioner"}"#),
+        &[&format!(r#"$.producers[0].config["partitioner.class"]: unknown partitioner "org.apache.kafka.clients.producer.UniformStickyPartitioner"; expected one of {accepted}"#)],
+    );
+    check_patch(
+        &producer(r#"{"partitioner.class": "RoundRobinPartitoner"}"#),
+        &[&format!(r#"$.producers[0].config["partitioner.class"]: unknown partitioner "RoundRobinPartitoner"; did you mean "RoundRobinPartitioner"? Accepted: {accepted}"#)],
+    );
+    check_patch(
+        &producer(r#"{"partitioner.class": 1}"#),
+        &[&format!(r#"$.producers[0].config["partitioner.class"]: expected one of {accepted}, got the number 1"#)],
+    );
+}
+
+#[test]
 fn unknown_fields_suggest_the_closest_name_or_list_the_allowed_ones() {
     check_patch(
         r#"{"topics": [{"name": "orders", "partitions": 6, "replicationfactor": 3}]}"#,

@@ -4,8 +4,12 @@
 //! - lost acknowledged record (lost write): acknowledged to its producer, absent from the partition's
 //!   final log, and not removed by retention or compaction;
 //! - duplicate: one record at two offsets of the log;
-//! - order violation: same producer and key, the log holds them in another order than sent (and,
-//!   for share groups, a record processed after a later one of its key);
+//! - order violation: same producer and key, one partition's log holds them in another order than
+//!   sent (and, for share groups, a record processed after a later one of its key);
+//! - processing order violation: a consumer group processed a record for the first time after it
+//!   had processed a later record of the same producer and key (records of one key spread over
+//!   partitions by `RoundRobinPartitioner`, a retry topic, a share group; replays of records already
+//!   processed are `processed_twice`, not this);
 //! - unseen: acknowledged and in the log, never consumed by any group (includes the tail still in
 //!   flight when the run stops);
 //! - high watermark regression: a replica's high watermark moved backwards (only truncation below the
@@ -27,6 +31,11 @@ pub struct Checker {
     status: Vec<Vec<u8>>,
     /// Per group, per producer: a bitset of records that group processed at least once.
     consumed: Vec<Vec<Vec<u64>>>,
+    /// Per group, per producer, per key index: one more than the highest sequence number of that
+    /// key the group has processed (0: none yet).
+    key_high: Vec<Vec<Vec<u64>>>,
+    /// Per group: processing order violations (see the module's documentation).
+    pub processing_order: Vec<u64>,
     pub unique: u64,
     pub processed_twice: u64,
     pub hw_regressions: u64,
@@ -40,12 +49,14 @@ fn split(id: u64) -> (usize, usize) {
 impl Checker {
     pub fn add_producer(&mut self) {
         self.status.push(Vec::new());
-        for g in self.consumed.iter_mut() {
+        for g in self.consumed.iter_mut().chain(self.key_high.iter_mut()) {
             g.push(Vec::new());
         }
     }
     pub fn add_group(&mut self) {
         self.consumed.push(vec![Vec::new(); self.status.len()]);
+        self.key_high.push(vec![Vec::new(); self.status.len()]);
+        self.processing_order.push(0);
     }
     #[inline]
     pub fn on_send(&mut self, id: u64) {
@@ -95,6 +106,28 @@ impl Checker {
             self.unique += 1;
             true
         }
+    }
+
+    /// A group processed a record successfully (its side effects happened): `on_consume`, and the
+    /// first time, a processing order violation if a later record of its producer and key was
+    /// processed before it. Returns whether it was the first time for that group.
+    #[inline]
+    pub fn on_processed(&mut self, g: u32, id: u64, key: u32) -> bool {
+        let first = self.on_consume(g, id);
+        if first && key != NULL_KEY {
+            let (p, s) = split(id);
+            let high = &mut self.key_high[g as usize][p];
+            if high.len() <= key as usize {
+                high.resize(key as usize + 1, 0);
+            }
+            let h = &mut high[key as usize];
+            if (s as u64) < *h {
+                self.processing_order[g as usize] += 1;
+            } else {
+                *h = s as u64 + 1;
+            }
+        }
+        first
     }
 
     /// Distinct records group `g` processed.
@@ -174,7 +207,10 @@ impl Sim {
     pub fn check_detailed(&self, max_per_kind: usize) -> (Anomalies, Vec<Finding>) {
         let c = &self.checker;
         let mut present: Vec<Vec<u64>> = c.status.iter().map(|v| vec![0u64; v.len() / 64 + 1]).collect();
-        let mut last: Vec<Vec<(u64, u64)>> = self.producers.iter().map(|p| vec![(u64::MAX, 0); p.key_partition.len()]).collect();
+        // Per producer and key: (the highest sequence number seen, its offset, the partition it is in).
+        // Order is only defined within one partition: a key spread over several (round-robin) starts
+        // afresh in each.
+        let mut last: Vec<Vec<(u64, u64, u32)>> = self.producers.iter().map(|p| vec![(u64::MAX, 0, u32::MAX); p.key_partition.len()]).collect();
         let mut a = Anomalies { hw_regressions: c.hw_regressions, ..Default::default() };
         let mut found: Vec<Finding> = Vec::new();
         let room = |kind: &str, found: &Vec<Finding>| found.iter().filter(|f| f.kind == kind).count() < max_per_kind;
@@ -216,13 +252,13 @@ impl Sim {
                     if let Some(k) = key {
                         let slot = &mut last[p][k as usize];
                         let seq = r.seq();
-                        if slot.0 != u64::MAX && seq < slot.0 {
+                        if slot.2 == tp as u32 && seq < slot.0 {
                             a.order_violations += 1;
                             if room("order", &found) {
-                                found.push(at("order", Some(*slot)));
+                                found.push(at("order", Some((slot.0, slot.1))));
                             }
                         } else {
-                            *slot = (seq, b.offset_at(i));
+                            *slot = (seq, b.offset_at(i), tp as u32);
                         }
                     }
                 }
@@ -250,6 +286,7 @@ impl Sim {
         }
         // Share groups process records of one key on several members: out of processing order.
         a.order_violations += self.groups.iter().filter_map(|g| g.share.as_ref()).map(|s| s.stats.order_violations).sum::<u64>();
+        a.processing_order_violations = c.processing_order.iter().sum();
         let _ = (SENT, FAILED);
         (a, found)
     }

@@ -62,10 +62,17 @@ const LINES: &[Line] = &[
     Line { key: "latency_p50_ms", label: "latency p50 (ms)", value: |r| format!("{:.3}", r.latency_ms.p50) },
     Line { key: "latency_p99_ms", label: "latency p99 (ms)", value: |r| format!("{:.3}", r.latency_ms.p99) },
     Line { key: "latency_mean_ms", label: "latency mean (ms)", value: |r| format!("{:.3}", r.latency_ms.mean) },
+    Line {
+        key: "ack_latency_ms",
+        label: "ack latency p50 / p99 (ms)",
+        value: |r| r.ack_latency_ms.as_ref().map_or("-".into(), |l| format!("{:.3} / {:.3}", l.p50, l.p99)),
+    },
     Line { key: "backlog_max", label: "max backlog (lag / queue depth)", value: |r| r.backlog_max.to_string() },
     Line { key: "lost_acked", label: "acknowledged lost", value: |r| r.anomalies.lost_acked.to_string() },
+    Line { key: "duplicates", label: "duplicates in the log", value: |r| r.anomalies.duplicates.to_string() },
     Line { key: "processed_twice", label: "processed twice", value: |r| sum(r, |g| g.processed_twice).to_string() },
     Line { key: "order_violations", label: "per-key order violations", value: |r| r.anomalies.order_violations.to_string() },
+    Line { key: "processing_order_violations", label: "processed out of order (per key)", value: |r| r.anomalies.processing_order_violations.to_string() },
     Line {
         key: "processed_per_group",
         label: "processed per group",
@@ -79,6 +86,7 @@ const LINES: &[Line] = &[
     },
     Line { key: "storage_records", label: "storage held (records)", value: |r| r.storage.records.to_string() },
     Line { key: "storage_bytes", label: "storage held (bytes, all replicas)", value: |r| r.storage.bytes.to_string() },
+    Line { key: "rebalances", label: "rebalances", value: |r| sum(r, |g| g.rebalances).to_string() },
     Line {
         key: "rebalance_pauses",
         label: "rebalance pauses (count, partition-ms)",
@@ -181,20 +189,24 @@ fn note(key: &str, runs: &[NamedReport]) -> String {
         "design" => "the runs use different designs: synchronous calls or events (services), a batch job or a stream processor (fraud); the lines below show what that changes".into(),
         "replay" => {
             let yes = names(&|r| r.replay.possible);
-            if yes.is_empty() {
-                "how far back a new consumer group could start differs (retention)".into()
+            if yes.is_empty() || runs.iter().all(|r| r.report.replay.possible) {
+                "how far back a new consumer group could start, or how many records it could replay, differs (retention, records written)".into()
             } else {
                 format!("a consumer group created at the end could replay history only in: {yes}")
             }
         }
         "lost_acked" => format!("acknowledged records were lost in: {}", names(&|r| r.anomalies.lost_acked > 0)),
-        "order_violations" => format!("records of one key were processed out of order in: {}", names(&|r| r.anomalies.order_violations > 0)),
+        "order_violations" => format!("records of one key were stored out of send order (log) or processed out of order (queue, share group) in: {}", names(&|r| r.anomalies.order_violations > 0)),
+        "processing_order_violations" => format!("a group processed a record of a key after a later record of that key in: {}", names(&|r| r.anomalies.processing_order_violations > 0)),
+        "ack_latency_ms" => "time from send to the producer's acknowledgement differs (acks=all waits until every in-sync replica has the record; acks=1 only for the leader)".into(),
         "processed_twice" => format!("records were processed more than once in: {}", names(&|r| r.groups.values().any(|g| g.processed_twice > 0))),
         "processed_per_group" => "the groups processed different numbers of records (a group created late replays history only on a log)".into(),
         "idle_members" => format!("consumers had nothing to do in: {}", names(&|r| r.groups.values().any(|g| g.idle_members > 0))),
         "group_type" => "the groups differ in kind: a classic consumer group gives each partition to one member, a share group lets every member take records of every partition, a queue's consumers compete for messages".into(),
         "share_redelivered" => "share groups redelivered records (released, or locks expired) or archived them at the delivery count limit".into(),
-        "rebalance_pauses" => "membership changes paused consumption (a log's consumer group rebalances; a queue's consumers need no assignment)".into(),
+        "duplicates" => format!("a record was written at two offsets (a retry after a lost answer, without idempotence) in: {}", names(&|r| r.anomalies.duplicates > 0)),
+        "rebalances" => "membership changes made the groups rebalance a different number of times (a cooperative change takes two rounds; a static member back within session.timeout.ms takes none)".into(),
+        "rebalance_pauses" => "membership changes paused partitions (an eager rebalance stops every partition, a cooperative one only those that move, a static member's restart only its own; a queue's consumers need no assignment)".into(),
         "latency_p50_ms" | "latency_p99_ms" | "latency_mean_ms" => "time from send to processed differs".into(),
         "backlog_max" => "the largest backlog (partition lag or queue depth) differs".into(),
         "storage_records" | "storage_bytes" => "what the brokers still hold at the end differs (a log retains, a queue deletes on ack)".into(),

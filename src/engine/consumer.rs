@@ -603,7 +603,7 @@ impl Sim {
             }
             match outcome {
                 Outcome::Done => {
-                    if !self.checker.on_consume(g, rec.id) {
+                    if !self.checker.on_processed(g, rec.id, rec.key) {
                         self.groups[gi].processed_twice += 1;
                     }
                     self.metrics.delivered += 1;
@@ -860,7 +860,7 @@ impl Sim {
             group.retried += 1;
             let fails = f.poison.contains(&e.record.key) || (f.rate > 0.0 && unit(&mut f.rng) < f.rate);
             if !fails {
-                if !self.checker.on_consume(g, e.record.id) {
+                if !self.checker.on_processed(g, e.record.id, e.record.key) {
                     self.groups[gi].processed_twice += 1;
                 }
                 self.metrics.delivered += 1;

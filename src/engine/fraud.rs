@@ -618,6 +618,7 @@ impl super::report::Report {
             consumed: Consumed { delivered: processed, unique: processed },
             anomalies: Anomalies::default(),
             latency_ms,
+            ack_latency_ms: None,
             groups: BTreeMap::new(),
             partitions: PartitionsReport::default(),
             design: sim.scenario.design.name().into(),

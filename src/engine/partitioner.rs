@@ -2,6 +2,7 @@
 //! `toPositive` (a mask, not `abs`), and `BuiltInPartitioner.partitionForKey`. A keyed record lands on
 //! the same partition here as on a real cluster with the same partition count, so a trainer can
 //! check the simulator against `kafka-console-producer`. Null keys do not come here (sticky partitioner).
+//! `round_robin_partition` is Kafka's `RoundRobinPartitioner` (`partitioner.class`), which ignores keys.
 
 /// Kafka's `Utils.murmur2`: 32-bit MurmurHash2 with Kafka's seed, all arithmetic wrapping. Java's
 /// `>>>` is a logical shift, which is why the mixing works on `u32` and only the result is signed.
@@ -61,6 +62,23 @@ pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
     (to_positive(murmur2(key)) as u32) % num_partitions
 }
 
+/// Kafka's `RoundRobinPartitioner.partition`: `toPositive(counter) % available.size()` picks among the
+/// partitions that have a leader, in partition order; when none has, among all `num_partitions`.
+/// `counter` is the value `getAndIncrement` returned (the caller keeps it, one per producer and
+/// topic, and wraps it like Java's `int`). The key plays no part.
+pub fn round_robin_partition(counter: i32, num_partitions: u32, has_leader: impl Fn(u32) -> bool) -> u32 {
+    if num_partitions == 0 {
+        return 0;
+    }
+    let next = to_positive(counter) as u32;
+    let available = (0..num_partitions).filter(|&p| has_leader(p)).count() as u32;
+    if available == 0 {
+        return next % num_partitions;
+    }
+    let nth = next % available;
+    (0..num_partitions).filter(|&p| has_leader(p)).nth(nth as usize).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +124,20 @@ mod tests {
         assert_eq!(partition_for_key(b"abc", 7), 479_470_107 % 7);
         assert_eq!(partition_for_key(b"anything", 1), 0);
         assert_eq!(partition_for_key(b"anything", 0), 0);
+    }
+
+    #[test]
+    fn round_robin_deals_consecutive_records_to_consecutive_partitions() {
+        let all_up = |_| true;
+        let dealt: Vec<u32> = (0..7).map(|c| round_robin_partition(c, 3, all_up)).collect();
+        assert_eq!(dealt, vec![0, 1, 2, 0, 1, 2, 0]);
+        // Partition 1 has no leader: the counter goes round the available ones, 0 and 2.
+        let dealt: Vec<u32> = (0..5).map(|c| round_robin_partition(c, 3, |p| p != 1)).collect();
+        assert_eq!(dealt, vec![0, 2, 0, 2, 0]);
+        // None available: Kafka still picks one, among all partitions.
+        assert_eq!(round_robin_partition(4, 3, |_| false), 1);
+        // Java's counter wraps to negative; toPositive masks the sign bit.
+        assert_eq!(round_robin_partition(i32::MAX.wrapping_add(1), 3, all_up), 0);
+        assert_eq!(round_robin_partition(5, 0, all_up), 0);
     }
 }

@@ -1,5 +1,6 @@
 //! Producers: arrivals (constant or Poisson), keys (none, uniform, zipf, hot), Kafka's partitioners
-//! (murmur2 for keys, sticky for null keys), the record accumulator (`linger.ms`, `batch.size`),
+//! (the built-in one: murmur2 for keys, sticky for null keys; or `RoundRobinPartitioner`, from a
+//! counter per producer, as Kafka keeps one per topic), the record accumulator (`linger.ms`, `batch.size`),
 //! `acks`, retries with backoff, `max.in.flight.requests.per.connection`, delivery timeouts and the
 //! idempotent producer's sequence numbers. Retries without idempotence reorder and duplicate records
 //! exactly the way Kafka's do: a failed batch goes back to the front of its queue while later batches
@@ -11,10 +12,10 @@ use std::rc::Rc;
 use super::cluster::Node;
 use super::kernel::{below, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Rec, RecBlock, Recs, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
-use super::partitioner::partition_for_key;
+use super::partitioner::{partition_for_key, round_robin_partition};
 use super::sim::{Event, KafkaError, Sim};
 use super::workload::{arrival_gap_us, KeyDraw};
-use crate::scenario::{Acks, Arrival, KeySpec, ProducerConfig, ProducerSpec};
+use crate::scenario::{Acks, Arrival, KeySpec, Partitioner, ProducerConfig, ProducerSpec};
 
 /// Per-record overhead Kafka adds in a batch (record headers, varints), for byte accounting.
 const RECORD_OVERHEAD: u32 = 20;
@@ -72,6 +73,8 @@ pub struct Producer {
     pub(crate) keys: KeyDraw,
     pub sticky: u32,
     pub sticky_bytes: u32,
+    /// `RoundRobinPartitioner`'s counter (Java's `AtomicInteger`, wrapping): records sent so far.
+    pub round_robin: i32,
     pub record_bytes: u32,
     pub tombstone_share: f64,
 }
@@ -124,6 +127,7 @@ impl Sim {
                 keys: KeyDraw::new(spec.keys.clone()),
                 sticky,
                 sticky_bytes: 0,
+                round_robin: 0,
                 record_bytes: spec.value_bytes + RECORD_OVERHEAD + if key_count > 0 { 8 } else { 0 },
                 tombstone_share: spec.tombstone_share,
             };
@@ -153,7 +157,14 @@ impl Sim {
         let now = self.now;
         let pr = &mut self.producers[p as usize];
         let key = pr.next_key();
-        let part = if key == NULL_KEY {
+        let part = if pr.cfg.partitioner_class == Partitioner::RoundRobin {
+            // Every record, keyed or not, goes to the next partition with a leader.
+            let counter = pr.round_robin;
+            pr.round_robin = counter.wrapping_add(1);
+            let tps = &self.topics[pr.topic as usize].parts;
+            let parts = &self.parts;
+            round_robin_partition(counter, tps.len() as u32, |i| parts[tps[i as usize] as usize].leader.is_some())
+        } else if key == NULL_KEY {
             // Sticky partitioner (KIP-794): stay on one partition until about batch.size bytes went there.
             if pr.sticky_bytes >= pr.cfg.batch_size {
                 pr.sticky_bytes = 0;

@@ -21,6 +21,10 @@ pub struct Report {
     pub consumed: Consumed,
     pub anomalies: Anomalies,
     pub latency_ms: Latency,
+    /// Log design only: from send to the producer's acknowledgement (acks=1: the leader's append;
+    /// acks=all: the high watermark passing the record), over acknowledged records; none with acks=0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack_latency_ms: Option<Latency>,
     pub groups: BTreeMap<String, GroupReport>,
     pub partitions: PartitionsReport,
     /// `log` or `queue`.
@@ -111,9 +115,14 @@ pub struct Consumed {
 pub struct Anomalies {
     pub lost_acked: u64,
     pub duplicates: u64,
+    /// Log: records of one producer and key stored out of send order in a partition, plus share
+    /// groups' records processed after a later one of their key. Queue: processed out of order.
     pub order_violations: u64,
     pub unseen: u64,
     pub hw_regressions: u64,
+    /// Records a group processed for the first time after a later record of the same producer and
+    /// key (log: every group, by the checker; queue: the queues' count, redeliveries included).
+    pub processing_order_violations: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]
@@ -175,6 +184,9 @@ pub struct GroupReport {
     /// Distinct records this group processed (a group created late that replays history processes
     /// what was sent before it existed).
     pub processed: u64,
+    /// Records this group processed for the first time after a later record of their producer and
+    /// key (see `Anomalies::processing_order_violations`).
+    pub processing_order_violations: u64,
     /// Log design: `classic` or `share` (`group.type`). Queue design: `queue`.
     pub group_type: String,
     /// Share groups only: the share-partitions' figures.
@@ -222,6 +234,7 @@ impl Report {
             consumed: Consumed { delivered: m.delivered, unique: sim.checker.unique },
             anomalies: a,
             latency_ms,
+            ack_latency_ms: (!m.ack.is_empty()).then(|| latency_of(&m.ack)),
             groups,
             partitions: PartitionsReport { under_replicated_max: m.urp_max.max(sim.under_replicated_count()), offline_ms: m.offline_us_at(sim.now) / 1000 },
             design: "log".into(),
@@ -276,6 +289,7 @@ impl Report {
                     assignor: "round-robin".into(),
                     idle_members: q.idle,
                     processed: sim.queue_processed(&q.name),
+                    processing_order_violations: st.order_violations,
                     group_type: "queue".into(),
                     ..Default::default()
                 },
@@ -304,8 +318,9 @@ impl Report {
             trace_hash: format!("{:016x}", sim.hash.0),
             produced: Produced { sent: sim.sent, acked: sim.acked, failed: sim.failed },
             consumed: Consumed { delivered: sim.delivered, unique: sim.unique },
-            anomalies: Anomalies { lost_acked: sim.lost_acked(), duplicates: 0, order_violations, unseen: sim.unseen(), hw_regressions: 0 },
+            anomalies: Anomalies { lost_acked: sim.lost_acked(), duplicates: 0, order_violations, unseen: sim.unseen(), hw_regressions: 0, processing_order_violations: order_violations },
             latency_ms,
+            ack_latency_ms: None,
             backlog_max: groups.values().map(|g| g.lag_max).max().unwrap_or(0),
             groups,
             partitions: PartitionsReport::default(),
@@ -435,6 +450,7 @@ fn group_report(sim: &Sim, i: usize) -> GroupReport {
         assignor: g.strategy_name.into(),
         idle_members: g.members.iter().filter(|m| m.alive && !m.left && m.owned.is_empty()).count() as u32,
         processed: sim.checker.group_unique(i as u32),
+        processing_order_violations: sim.checker.processing_order.get(i).copied().unwrap_or(0),
         group_type: "classic".into(),
         share: None,
     }

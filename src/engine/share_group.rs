@@ -510,7 +510,7 @@ impl Sim {
             }
             match outcome {
                 ShareOutcome::Accept => {
-                    if !self.checker.on_consume(g, h.record.id) {
+                    if !self.checker.on_processed(g, h.record.id, h.record.key) {
                         self.groups[gi].processed_twice += 1;
                     }
                     let latency = t_done.saturating_sub(h.record.ts_us);

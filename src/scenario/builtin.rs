@@ -102,6 +102,10 @@ pub const COMPARISONS: &[(&str, &str)] = &[
     ("mmc", include_str!("../../static/comparisons/mmc.json")),
     ("rest-vs-events", include_str!("../../static/comparisons/rest-vs-events.json")),
     ("batch-vs-stream", include_str!("../../static/comparisons/batch-vs-stream.json")),
+    ("acks1-vs-acks-all", include_str!("../../static/comparisons/acks1-vs-acks-all.json")),
+    ("eager-vs-cooperative-vs-static", include_str!("../../static/comparisons/eager-vs-cooperative-vs-static.json")),
+    ("idempotence-on-vs-off", include_str!("../../static/comparisons/idempotence-on-vs-off.json")),
+    ("keyed-vs-round-robin", include_str!("../../static/comparisons/keyed-vs-round-robin.json")),
 ];
 
 /// The JSON text of the ready-made comparison with this file stem, if there is one.

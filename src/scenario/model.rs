@@ -367,7 +367,8 @@ pub enum KeySpec {
     Uniform { count: u32 },
     /// Zipf over `count` keys with `exponent` (> 0): key i has weight 1/(i+1)^exponent.
     Zipf { count: u32, exponent: f64 },
-    /// `hot_share` in [0,1] of records carry key `hot`, the rest are uniform over `count` keys.
+    /// `hot_share` in [0,1] of records carry the hot key, `key-0` (`"hot"` in `poison_keys`); the
+    /// rest are uniform over the other `count - 1` keys.
     Hot { count: u32, hot_share: f64 },
 }
 
@@ -404,6 +405,36 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64, // 120000
     #[serde(rename = "retry.backoff.ms")]
     pub retry_backoff_ms: u64, // 100
+    /// `partitioner.class`: unset (Kafka's default) is the built-in partitioner. Written out only
+    /// when set, so existing files export unchanged.
+    #[serde(rename = "partitioner.class", skip_serializing_if = "Partitioner::is_built_in")]
+    pub partitioner_class: Partitioner,
+}
+
+/// Which partition a record without an explicit partition goes to (`partitioner.class`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum Partitioner {
+    /// No `partitioner.class` (Kafka's default, `BuiltInPartitioner`): murmur2 of the key, the
+    /// sticky partitioner for null keys (KIP-794).
+    #[default]
+    #[serde(rename = "built-in")]
+    BuiltIn,
+    /// `org.apache.kafka.clients.producer.RoundRobinPartitioner`: every record, keyed or not, goes
+    /// to the next partition that has a leader, from a counter kept per topic.
+    #[serde(rename = "org.apache.kafka.clients.producer.RoundRobinPartitioner")]
+    RoundRobin,
+}
+
+impl Partitioner {
+    /// The class names `partitioner.class` accepts: Kafka's full name and the short one.
+    pub const ROUND_ROBIN_NAMES: [&'static str; 2] = ["org.apache.kafka.clients.producer.RoundRobinPartitioner", "RoundRobinPartitioner"];
+    pub fn is_built_in(&self) -> bool {
+        *self == Partitioner::BuiltIn
+    }
+    /// The partitioner a `partitioner.class` value names, if it is one we simulate.
+    pub fn from_class_name(s: &str) -> Option<Partitioner> {
+        Partitioner::ROUND_ROBIN_NAMES.contains(&s).then_some(Partitioner::RoundRobin)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -930,6 +961,7 @@ impl Default for ProducerConfig {
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
             retry_backoff_ms: 100,
+            partitioner_class: Partitioner::BuiltIn,
         }
     }
 }

@@ -381,6 +381,7 @@ const PRODUCER_CONFIG: &[&str] = &[
     "request.timeout.ms",
     "delivery.timeout.ms",
     "retry.backoff.ms",
+    "partitioner.class",
 ];
 const GROUP: &[&str] = &[
     "group.id",
@@ -1835,8 +1836,34 @@ impl Reader {
                 d.retry_backoff_ms,
                 int(0, LONG_MS_MAX),
             ),
+            partitioner_class: self.val(&o, "partitioner.class", d.partitioner_class, |r, v, p| {
+                r.partitioner(v, p)
+            }),
         };
         (config, idempotence_known)
+    }
+
+    /// `partitioner.class`: Kafka's `RoundRobinPartitioner`, by its class name or the short one.
+    /// Leaving it out gives Kafka's built-in partitioner, so no other value is simulated.
+    fn partitioner(&mut self, v: &Value, path: &str) -> Option<Partitioner> {
+        let names = Partitioner::ROUND_ROBIN_NAMES;
+        let accepted = format!(
+            "{} (leave partitioner.class out for Kafka's built-in partitioner: murmur2 of the key, sticky for null keys)",
+            quoted_list(&names)
+        );
+        let Value::String(s) = v else {
+            self.error(path, format!("expected one of {accepted}, got {}", describe(v)));
+            return None;
+        };
+        if let Some(p) = Partitioner::from_class_name(s) {
+            return Some(p);
+        }
+        let message = match closest(s, &names) {
+            Some(c) => format!("unknown partitioner {}; did you mean {}? Accepted: {accepted}", quote(s), quote(c)),
+            None => format!("unknown partitioner {}; expected one of {accepted}", quote(s)),
+        };
+        self.error(path, message);
+        None
     }
 
     fn groups(&mut self, top: &Obj, refs: &mut Refs) -> Vec<GroupSpec> {
