@@ -173,6 +173,7 @@ fn a_what_if_branch_shares_the_past_and_splits_the_future() {
     assert_eq!(lab.view(false).unwrap().branched_at_us, Some(sim.now_us()));
     assert!(opened["body"].as_str().unwrap().contains("data-testid=\"branch-note\""));
     let crash = choice(&lab, "Crash broker 1");
+    assert!(lab.menu().contains(&"acks=1 for checkout".to_string()), "{:?}", lab.menu());
     ask(&mut lab, json!({"op": "apply", "choice": crash, "lane": 1}));
     let h = hashes(&ask(&mut lab, json!({"op": "advance", "to_us": 15_000_000u64, "scorecard": false})));
     sim.run_until(15_000_000);

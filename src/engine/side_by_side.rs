@@ -15,7 +15,7 @@ use super::queue::QueueSim;
 use super::report::Report;
 use super::services::ServiceSim;
 use super::sim::Sim;
-use crate::scenario::{Action, BrokerRef, Design, Scenario, Session};
+use crate::scenario::{Acks, Action, BrokerRef, Design, Scenario, Session};
 
 /// One run of any design.
 pub enum AnySim {
@@ -366,7 +366,8 @@ impl SideBySide {
     }
 
     /// The faults and actions a person can apply to these runs, with a label each: brokers, the
-    /// first partition's leader, a consumer of each group, each producer's spike, each service.
+    /// first partition's leader, a consumer of each group, each producer's spike and `acks`, each
+    /// service.
     /// Built from every lane's scenario (without repeats), so each design's own things appear.
     pub fn menu(&self, scenarios: &[&Scenario]) -> Vec<(String, Action)> {
         let mut out: Vec<(String, Action)> = Vec::new();
@@ -400,6 +401,10 @@ impl SideBySide {
             }
             for p in &s.producers {
                 add(format!("Traffic spike ×5 for 10 s from {}", p.name), Action::TrafficSpike { producer: p.name.clone(), factor: 5.0, duration_ms: 10_000 });
+                if s.design == Design::Log {
+                    add(format!("acks=all for {}", p.name), Action::SetProducerAcks { producer: p.name.clone(), acks: Acks::All });
+                    add(format!("acks=1 for {}", p.name), Action::SetProducerAcks { producer: p.name.clone(), acks: Acks::One });
+                }
             }
         }
         out

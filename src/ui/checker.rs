@@ -11,9 +11,9 @@ use super::store::{format_count, format_sim_time};
 use crate::engine::checker::{Finding, RecordStory};
 
 /// Findings listed per kind (the counts cover all of them).
-const LISTED: usize = 8;
+pub(super) const LISTED: usize = 8;
 /// While playing, the check runs again after this many engine events.
-const CHECK_EVERY: u64 = 50_000;
+pub(super) const CHECK_EVERY: u64 = 50_000;
 
 const KINDS: [(&str, &str, &str); 4] = [
     ("lost", "✕ Lost acknowledged", "acknowledged to the producer, missing from the log"),

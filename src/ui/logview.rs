@@ -21,6 +21,9 @@ const KEY_COLOURS: [&str; 12] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#8cd17d", "#499894", "#d37295",
 ];
 
+/// At most this many findings of each kind are outlined (the first ones, in log order).
+const FLAGGED: usize = 1_000;
+
 /// The colour of key `key-{k}`: stable across runs and views.
 pub fn key_colour(key: Option<u32>) -> &'static str {
     match key {
@@ -44,6 +47,20 @@ pub fn LogPanel() -> Html {
     }
     let (topic, partitions) = topics[(*topic_index).min(topics.len() - 1)].clone();
     let p = (*partition).min(partitions.saturating_sub(1));
+    // The checker's findings in this partition (duplicates, per-key order violations) are outlined
+    // where they sit; like the checker panel, rerun every CHECK_EVERY events while playing.
+    let flagged = {
+        let key = (if sim.playing { sim.summary.events / super::checker::CHECK_EVERY } else { sim.summary.events }, sim.summary.trace_hash * u64::from(!sim.playing), sim.applied, p, (*topic_index).min(topics.len() - 1));
+        let sim = sim.clone();
+        use_memo(key, move |&(_, _, _, p, t)| {
+            sim.view(|s| s.check_detailed(FLAGGED).1)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| f.topic as usize == t && f.partition == Some(p) && f.offset.is_some())
+                .map(|f| (f.producer, f.seq, f.kind))
+                .collect::<Vec<_>>()
+        })
+    };
     let Some(Some(view)) = sim.view(|s| s.partition_view(&topic, p)) else { return html! {} };
     let cursors: Vec<(String, GroupPartitionView)> = sim
         .view(|s| {
@@ -123,7 +140,7 @@ pub fn LogPanel() -> Html {
                     let r = view.replica_state.iter().find(|r| r.broker == *broker);
                     html! { <ReplicaRow broker={*broker} leader={*leader} up={r.is_some_and(|r| r.broker_up)}
                         start={r.map_or(0, |r| r.log_start_offset)} hw={r.map_or(0, |r| r.high_watermark)} end={r.map_or(0, |r| r.log_end_offset)}
-                        records={records.clone()} {from} /> }
+                        records={records.clone()} {from} flagged={flagged.clone()} /> }
                 }) }
                 { for cursors.iter().map(|(group, gp)| cursor_row(group, gp, from, to)) }
             </div>
@@ -134,6 +151,7 @@ pub fn LogPanel() -> Html {
                 if keys_in_view.len() > 16 { <li>{ format!("… {} more keys", keys_in_view.len() - 16) }</li> }
                 <li><span class="cell tail legend-cell"></span>{ " not yet replicated (≥ high watermark)" }</li>
                 <li><span class="cell gone legend-cell"></span>{ " deleted by retention or compaction" }</li>
+                <li><span class="cell flagged legend-cell"></span>{ " ⚠ found by the checker: a duplicate or out of order for its key (click for its story)" }</li>
                 <li>{ "▲ position · ◆ committed offset" }</li>
             </ul>
         </section>
@@ -157,6 +175,8 @@ struct RowProps {
     end: u64,
     records: Vec<RecordView>,
     from: u64,
+    /// (producer, seq, kind) of the checker's findings in this partition.
+    flagged: std::rc::Rc<Vec<(u32, u64, &'static str)>>,
 }
 
 #[component]
@@ -174,8 +194,10 @@ fn ReplicaRow(props: &RowProps) -> Html {
         match record {
             Some(r) => {
                 let tail = offset >= props.hw;
+                let flag = props.flagged.iter().find(|f| f.0 == r.producer && f.1 == r.seq).map(|f| f.2);
                 let title = format!(
-                    "offset {offset} · {} · producer {} seq {} · leader epoch {}{}{}",
+                    "{}offset {offset} · {} · producer {} seq {} · leader epoch {}{}{}",
+                    flag.map_or(String::new(), |k| format!("⚠ {} · ", if k == "order" { "out of order for its key" } else { "duplicate" })),
                     r.key.map_or("null key".to_string(), |k| format!("key-{k}")),
                     r.producer,
                     r.seq,
@@ -188,7 +210,7 @@ fn ReplicaRow(props: &RowProps) -> Html {
                     let record = (r.producer, r.seq);
                     Callback::from(move |_: MouseEvent| sim.show_record(Some(record)))
                 };
-                html! { <button class={classes!("cell", tail.then_some("tail"), r.tombstone.then_some("tombstone"))}
+                html! { <button class={classes!("cell", tail.then_some("tail"), r.tombstone.then_some("tombstone"), flag.map(|_| "flagged"))}
                     style={format!("background-color: {}", key_colour(r.key))} title={title.clone()} aria-label={title} {onclick}></button> }
             }
             None => {
