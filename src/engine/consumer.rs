@@ -87,6 +87,11 @@ pub struct Member {
     pub rng: SimRng,
     /// Indices into `Group::parts` of the partitions assigned to this member.
     pub owned: Vec<u32>,
+    /// The last assignment it received in a SyncGroup answer (generation `generation`). An eager
+    /// member that revoked everything still reports it at its next JoinGroup (Kafka's sticky
+    /// assignor carries it in the subscription's user data); forgotten when the member loses its
+    /// partitions (restart, removal from the group).
+    pub received: Vec<u32>,
     pub state: Vec<MemberPartition>,
     pub busy: bool,
     pub token: u64,
@@ -175,6 +180,7 @@ impl Member {
             st.out_of_range = None;
         }
         self.owned.clear();
+        self.received.clear();
     }
 
     /// Forget a partition: its buffer, its in-flight fetch and its position.
@@ -297,6 +303,7 @@ impl Sim {
             slow_factor: 1.0,
             rng,
             owned: Vec::new(),
+            received: Vec::new(),
             state: (0..n).map(|_| MemberPartition::default()).collect(),
             busy: false,
             token: 0,

@@ -16,8 +16,11 @@
 //! - Eager protocol: a member revokes (commits and drops) all its partitions before it rejoins, so the
 //!   whole group stops. Cooperative protocol (KIP-429): members keep their partitions while they
 //!   rejoin; the assignor withholds partitions that change owner; their old owners revoke them and
-//!   rejoin at once, and a second round hands them over. The protocol is chosen as Kafka chooses it:
-//!   cooperative only when every configured assignor supports it.
+//!   rejoin at once, and a second round hands them over. A member's JoinGroup reports as owned only
+//!   what reached it in a SyncGroup answer (never an assignment overtaken by the next rebalance, nor
+//!   what it held before a restart), so every withheld partition has an owner that revokes it. The
+//!   protocol is chosen as Kafka chooses it: cooperative only when every configured assignor
+//!   supports it.
 //! - Static membership (KIP-345): a member with `group.instance.id` that comes back before its
 //!   session times out takes its old place and assignment with no rebalance.
 //!
@@ -29,7 +32,7 @@ use std::collections::BTreeMap;
 
 use super::assignor::{self, MemberSubscription, Protocol, Strategy, TopicPartition};
 use super::cluster::Node;
-use super::consumer::Group;
+use super::consumer::{Group, Member};
 use super::kernel::{unit, SimRng, SimTime, US_PER_MS};
 use super::sim::{Event, Sim};
 use crate::scenario::AssignorName;
@@ -76,6 +79,10 @@ pub struct RosterEntry {
     /// The partitions (indices into `Group::parts`) last assigned, and in which generation.
     pub assignment: Vec<u32>,
     pub generation: i32,
+    /// What its JoinGroup of the current round reported owning (KIP-429's `ownedPartitions`), and
+    /// the generation it received them in: the assignor's input for the sticky assignors.
+    pub reported: Vec<u32>,
+    pub reported_generation: i32,
 }
 
 /// One rebalance, for the report and the event log.
@@ -170,10 +177,13 @@ impl Sim {
             let mb = &self.groups[gi].members[m as usize];
             (mb.incarnation, mb.instance_id.clone())
         };
+        let (reported, reported_generation) = reported_owned(&self.groups[gi].members[m as usize]);
         if let Some(e) = self.entry_of(g, m) {
             let entry = &mut self.groups[gi].roster[e];
             entry.joined = true;
             entry.last_heartbeat = now;
+            entry.reported = reported;
+            entry.reported_generation = reported_generation;
             self.try_complete_join(g);
             return;
         }
@@ -190,6 +200,8 @@ impl Sim {
             entry.incarnation = inc;
             entry.last_heartbeat = now;
             entry.silent = false;
+            entry.reported = reported;
+            entry.reported_generation = reported_generation;
             let iid = instance.clone().unwrap_or_default();
             self.schedule_session_check(g, m, inc);
             if old_slot != m {
@@ -229,6 +241,8 @@ impl Sim {
             silent: false,
             assignment: Vec::new(),
             generation: -1,
+            reported,
+            reported_generation,
         });
         self.schedule_session_check(g, m, inc);
         self.try_complete_join(g);
@@ -347,8 +361,8 @@ impl Sim {
                 member_id: e.member_id.clone(),
                 group_instance_id: e.instance_id.clone(),
                 subscription: names.clone(),
-                owned: owned_now(group, e).into_iter().map(tp_of).collect(),
-                generation: (e.generation >= 0).then_some(e.generation),
+                owned: e.reported.iter().copied().map(tp_of).collect(),
+                generation: (e.reported_generation >= 0).then_some(e.reported_generation),
             })
             .collect();
         let result = assignor::assign(group.strategy, &topics, &subs);
@@ -439,6 +453,7 @@ impl Sim {
                 st.fetching = false;
             }
         }
+        member.received = assignment.clone();
         member.owned = assignment;
         self.refresh_owners(g);
         self.ensure_fetches(g, m);
@@ -458,6 +473,7 @@ impl Sim {
             for pi in owned {
                 member.drop_partition(pi);
             }
+            member.received.clear();
             member.incarnation += 1;
             member.needs_join = true;
             self.refresh_owners(g);
@@ -529,6 +545,7 @@ impl Sim {
                             member.drop_partition(pi);
                         }
                     }
+                    member.received.clear();
                     member.needs_join = true;
                     self.refresh_owners(g);
                 }
@@ -672,16 +689,15 @@ impl Sim {
     }
 }
 
-/// The partitions a member reports as owned when it rejoins: what it holds now (cooperative, and
-/// eager members that have not revoked yet), or for eager members that already revoked, the last
-/// assignment (Kafka's sticky assignor carries it in the subscription's user data).
-fn owned_now(group: &Group, e: &RosterEntry) -> Vec<u32> {
-    let mb = &group.members[e.slot as usize];
-    if mb.incarnation == e.incarnation && !mb.owned.is_empty() {
-        mb.owned.clone()
-    } else {
-        e.assignment.clone()
-    }
+/// The partitions a member reports as owned in its JoinGroup, and the generation it got them in:
+/// what it holds now (cooperative, and eager members that have not revoked yet), or for an eager
+/// member that already revoked, the last assignment it received (Kafka's sticky assignor carries it
+/// in the subscription's user data). Only what reached the member: an assignment the coordinator
+/// computed whose SyncGroup answer was overtaken by the next rebalance was never owned, and
+/// reporting it would make cooperative-sticky withhold partitions that nobody will revoke.
+fn reported_owned(mb: &Member) -> (Vec<u32>, i32) {
+    let owned = if mb.owned.is_empty() { &mb.received } else { &mb.owned };
+    (owned.clone(), mb.generation)
 }
 
 /// Uniform in [0, n).
