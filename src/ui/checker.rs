@@ -13,7 +13,6 @@ use crate::engine::checker::{Finding, RecordStory};
 /// Findings listed per kind (the counts cover all of them).
 pub(super) const LISTED: usize = 8;
 /// While playing, the check runs again after this many engine events.
-pub(super) const CHECK_EVERY: u64 = 50_000;
 
 const KINDS: [(&str, &str, &str); 4] = [
     ("lost", "✕ Lost acknowledged", "acknowledged to the producer, missing from the log"),
@@ -25,16 +24,8 @@ const KINDS: [(&str, &str, &str); 4] = [
 #[component]
 pub fn CheckerPanel() -> Html {
     let sim = use_sim();
-    // The check scans every partition's log: while playing, run it every CHECK_EVERY events, not
-    // every frame; paused, after every change.
-    let events = sim.summary.events;
-    let hash = if sim.playing { 0 } else { sim.summary.trace_hash };
-    let key = (if sim.playing { events / CHECK_EVERY } else { events }, hash, sim.applied, sim.selected, sim.shared.clone());
-    let checked = {
-        let sim = sim.clone();
-        use_memo(key, move |_| sim.view(|s| s.check_detailed(LISTED)))
-    };
-    let Some((counts, found)) = (*checked).clone() else { return html! {} };
+    let Some(checked) = sim.findings() else { return html! {} };
+    let (counts, found) = &*checked;
     let names = sim.view(Names::of).unwrap_or_default();
     let story = sim.record.and_then(|(p, seq)| sim.view(|s| s.record_story(p, seq)).flatten());
     let count_of = |kind: &str| match kind {
@@ -62,7 +53,7 @@ pub fn CheckerPanel() -> Html {
                     ("unseen", _) => None,
                     _ => Some("warn"),
                 };
-                let listed: Vec<&Finding> = found.iter().filter(|f| f.kind == *kind).collect();
+                let listed: Vec<&Finding> = found.iter().filter(|f| f.kind == *kind).take(LISTED).collect();
                 html! {
                     <details class="finding" data-testid={format!("findings-{kind}")}>
                         <summary title={*what}>

@@ -21,9 +21,6 @@ const KEY_COLOURS: [&str; 12] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#8cd17d", "#499894", "#d37295",
 ];
 
-/// At most this many findings of each kind are outlined (the first ones, in log order).
-const FLAGGED: usize = 1_000;
-
 /// The colour of key `key-{k}`: stable across runs and views.
 pub fn key_colour(key: Option<u32>) -> &'static str {
     match key {
@@ -48,19 +45,13 @@ pub fn LogPanel() -> Html {
     let (topic, partitions) = topics[(*topic_index).min(topics.len() - 1)].clone();
     let p = (*partition).min(partitions.saturating_sub(1));
     // The checker's findings in this partition (duplicates, per-key order violations) are outlined
-    // where they sit; like the checker panel, rerun every CHECK_EVERY events while playing.
-    let flagged = {
-        let key = (if sim.playing { sim.summary.events / super::checker::CHECK_EVERY } else { sim.summary.events }, sim.summary.trace_hash * u64::from(!sim.playing), sim.applied, p, (*topic_index).min(topics.len() - 1));
-        let sim = sim.clone();
-        use_memo(key, move |&(_, _, _, p, t)| {
-            sim.view(|s| s.check_detailed(FLAGGED).1)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|f| f.topic as usize == t && f.partition == Some(p) && f.offset.is_some())
-                .map(|f| (f.producer, f.seq, f.kind))
-                .collect::<Vec<_>>()
-        })
-    };
+    // where they sit.
+    let t = (*topic_index).min(topics.len() - 1);
+    let flagged: std::rc::Rc<Vec<(u32, u64, &'static str)>> = std::rc::Rc::new(
+        sim.findings()
+            .map(|f| f.1.iter().filter(|f| f.topic as usize == t && f.partition == Some(p) && f.offset.is_some()).map(|f| (f.producer, f.seq, f.kind)).collect())
+            .unwrap_or_default(),
+    );
     let Some(Some(view)) = sim.view(|s| s.partition_view(&topic, p)) else { return html! {} };
     let cursors: Vec<(String, GroupPartitionView)> = sim
         .view(|s| {

@@ -155,7 +155,20 @@ pub struct Store {
     /// The JSON text of the scenario the run was made from (its own seed): sessions, share links
     /// and what-if branches are written from it.
     running: Rc<String>,
+    /// The checker's last findings and the moment they are for (see `findings`), shared by the
+    /// checker panel and the log view.
+    checked: Rc<RefCell<Option<(FindingsKey, Findings)>>>,
 }
+
+/// What the findings were computed for: events (while playing, in steps of CHECK_EVERY), the
+/// trace hash, the actions applied, the scenario.
+type FindingsKey = (u64, u64, u64, Option<usize>);
+/// The checker's counts and its first `FINDINGS_PER_KIND` findings of each kind.
+pub type Findings = Rc<(crate::engine::report::Anomalies, Vec<crate::engine::checker::Finding>)>;
+/// Findings of each kind kept for the views (the checker lists the first few; the log outlines these).
+pub const FINDINGS_PER_KIND: usize = 1_000;
+/// The check scans every partition's log: while playing it reruns every this many events, not every frame.
+pub const CHECK_EVERY: u64 = 50_000;
 
 impl PartialEq for Store {
     fn eq(&self, other: &Self) -> bool {
@@ -214,6 +227,7 @@ impl Store {
             texts: Rc::new(Vec::new()),
             pending: None,
             running: Rc::new(String::new()),
+            checked: Rc::new(RefCell::new(None)),
         };
         let mut store = empty;
         let mut seed = None;
@@ -232,6 +246,20 @@ impl Store {
         store.pending = Some((pick, seed));
         super::remember_session(store.session_text());
         store
+    }
+
+    /// The checker's findings now: computed once per moment (while playing, once every
+    /// `CHECK_EVERY` events) and shared by every view that shows them.
+    pub fn findings(&self) -> Option<Findings> {
+        let e = self.summary.events;
+        let key = (if self.playing { e / CHECK_EVERY } else { e }, if self.playing { 0 } else { self.summary.trace_hash }, self.applied, self.selected);
+        let mut cache = self.checked.borrow_mut();
+        if let Some((_, f)) = cache.as_ref().filter(|(k, _)| *k == key) {
+            return Some(f.clone());
+        }
+        let f: Findings = Rc::new(self.view(|s| s.check_detailed(FINDINGS_PER_KIND))?);
+        *cache = Some((key, f.clone()));
+        Some(f)
     }
 
     /// The built-in scenarios are still being fetched.
