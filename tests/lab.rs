@@ -186,6 +186,18 @@ fn a_what_if_branch_shares_the_past_and_splits_the_future() {
     assert_eq!(h[1], format!("{:016x}", b.trace_hash()));
 }
 
+/// A plain scenario file of another design (here the queue) opens as a comparison of one run.
+#[test]
+fn a_scenario_file_of_any_design_opens_as_one_run() {
+    let mut lab = Lab::default();
+    let mut v: Value = serde_json::from_str(builtin("quickstart").unwrap()).unwrap();
+    v["design"] = json!("queue");
+    let r = ask(&mut lab, json!({"op": "open_text", "text": v.to_string()}));
+    assert_eq!(r["kind"], "view", "{r}");
+    let view = lab.view(false).unwrap();
+    assert_eq!((view.lanes.len(), view.lanes[0].design.as_str()), (1, "queue"));
+}
+
 /// The page writes its requests with `request_text`; they read back as the requests meant.
 #[test]
 fn the_pages_requests_read_back() {

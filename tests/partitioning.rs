@@ -74,3 +74,27 @@ fn a_key_spread_by_round_robin_is_processed_out_of_order_but_stored_in_order() {
     let keyed = run_report(&s, None);
     assert_eq!((keyed.anomalies.order_violations, keyed.anomalies.processing_order_violations), (0, 0));
 }
+
+/// The records a group processed out of order are located: where each is stored, its key, and the
+/// later-sent record of that key the group processed first (the app lists and outlines them).
+#[test]
+fn records_processed_out_of_order_are_located() {
+    let mut s = base("round-robin-located");
+    s.consumer_groups[0].members = 3;
+    s.consumer_groups[0].processing_ms = ProcessingSpec::Exponential { mean: 1.5 };
+    s.producers[0].keys = KeySpec::Hot { count: 10, hot_share: 0.5 };
+    s.producers[0].config.partitioner_class = Partitioner::RoundRobin;
+    let mut sim = streamlab::engine::Sim::new(&s);
+    sim.run();
+    let (counts, found) = sim.check_detailed(20);
+    let late: Vec<_> = found.iter().filter(|f| f.kind == "processing").collect();
+    assert_eq!(late.len() as u64, counts.processing_order_violations.min(20), "{counts:?}");
+    for f in &late {
+        let (group, first) = f.late_in.expect("the group and the record processed first");
+        assert_eq!(group, 0);
+        assert!(first > f.seq, "#{first} was sent after #{}", f.seq);
+        assert!(f.partition.is_some() && f.offset.is_some() && f.key.is_some(), "{f:?}");
+        let stored = sim.log_records("orders", f.partition.unwrap(), sim.partition_view("orders", f.partition.unwrap()).unwrap().leader.unwrap(), f.offset.unwrap(), 1);
+        assert_eq!((stored[0].producer, stored[0].seq), (f.producer, f.seq), "found where it is stored");
+    }
+}

@@ -36,10 +36,16 @@ pub struct Checker {
     key_high: Vec<Vec<Vec<u64>>>,
     /// Per group: processing order violations (see the module's documentation).
     pub processing_order: Vec<u64>,
+    /// Per group, the first `LATE_KEPT` records it processed after a later record of their producer
+    /// and key: (record id, the highest sequence number of that key processed before it).
+    late: Vec<Vec<(u64, u64)>>,
     pub unique: u64,
     pub processed_twice: u64,
     pub hw_regressions: u64,
 }
+
+/// Records processed out of order kept per group, to locate them (the count has no bound).
+const LATE_KEPT: usize = 1_000;
 
 #[inline]
 fn split(id: u64) -> (usize, usize) {
@@ -57,6 +63,7 @@ impl Checker {
         self.consumed.push(vec![Vec::new(); self.status.len()]);
         self.key_high.push(vec![Vec::new(); self.status.len()]);
         self.processing_order.push(0);
+        self.late.push(Vec::new());
     }
     #[inline]
     pub fn on_send(&mut self, id: u64) {
@@ -123,6 +130,10 @@ impl Checker {
             let h = &mut high[key as usize];
             if (s as u64) < *h {
                 self.processing_order[g as usize] += 1;
+                let late = &mut self.late[g as usize];
+                if late.len() < LATE_KEPT {
+                    late.push((id, *h - 1));
+                }
             } else {
                 *h = s as u64 + 1;
             }
@@ -154,6 +165,9 @@ pub struct Finding {
     pub offset: Option<u64>,
     /// For an order violation: the record of the same producer and key stored before it though sent after.
     pub before: Option<(u64, u64)>,
+    /// For a processing order violation (`processing`): the group, and the later-sent sequence
+    /// number of the key it processed first.
+    pub late_in: Option<(u32, u64)>,
 }
 
 /// A record's whole story, as far as the run knows it now.
@@ -215,6 +229,18 @@ impl Sim {
         let mut found: Vec<Finding> = Vec::new();
         let room = |kind: &str, found: &Vec<Finding>| found.iter().filter(|f| f.kind == kind).count() < max_per_kind;
         let topic_has_group: Vec<bool> = (0..self.topics.len() as u32).map(|t| self.groups.iter().any(|g| g.topics.contains(&t))).collect();
+        // Where the records processed out of order are stored (the first copy in the log).
+        // A bit per record processed out of order (as `present`), then their first place in the log.
+        let mut late_bits: Vec<Vec<u64>> = c.status.iter().map(|_| Vec::new()).collect();
+        for &(id, _) in c.late.iter().flatten().take(max_per_kind) {
+            let (p, s) = split(id);
+            let bits = &mut late_bits[p];
+            if bits.len() <= s / 64 {
+                bits.resize(s / 64 + 1, 0);
+            }
+            bits[s / 64] |= 1 << (s % 64);
+        }
+        let mut late_at: Vec<(u64, u32, u32, u64, u32)> = Vec::new();
         for (tp, m) in self.parts.iter().enumerate() {
             let Some(ri) = self.authoritative(tp as u32) else { continue };
             let has_group = topic_has_group[m.topic as usize];
@@ -232,8 +258,13 @@ impl Sim {
                         partition: Some(m.partition),
                         offset: Some(b.offset_at(i)),
                         before,
+                        late_in: None,
                     };
                     let (w, mask) = (s / 64, 1u64 << (s % 64));
+                    if late_bits[p].get(w).is_some_and(|x| x & mask != 0) {
+                        late_bits[p][w] &= !mask;
+                        late_at.push((r.id, m.topic, m.partition, b.offset_at(i), r.key));
+                    }
                     if present[p][w] & mask != 0 {
                         a.duplicates += 1;
                         if room("duplicate", &found) {
@@ -279,6 +310,7 @@ impl Sim {
                             partition: None,
                             offset: None,
                             before: None,
+                            late_in: None,
                         });
                     }
                 }
@@ -287,6 +319,26 @@ impl Sim {
         // Share groups process records of one key on several members: out of processing order.
         a.order_violations += self.groups.iter().filter_map(|g| g.share.as_ref()).map(|s| s.stats.order_violations).sum::<u64>();
         a.processing_order_violations = c.processing_order.iter().sum();
+        for (g, late) in c.late.iter().enumerate() {
+            for &(id, high) in late {
+                if !room("processing", &found) {
+                    break;
+                }
+                let (p, s) = split(id);
+                let at = late_at.iter().find(|l| l.0 == id);
+                found.push(Finding {
+                    kind: "processing",
+                    producer: p as u32,
+                    seq: s as u64,
+                    key: at.map(|l| l.4).filter(|&k| k != NULL_KEY),
+                    topic: at.map_or(self.producers[p].topic, |l| l.1),
+                    partition: at.map(|l| l.2),
+                    offset: at.map(|l| l.3),
+                    before: None,
+                    late_in: Some((g as u32, high)),
+                });
+            }
+        }
         let _ = (SENT, FAILED);
         (a, found)
     }

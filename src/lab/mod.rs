@@ -309,6 +309,18 @@ impl Lab {
     }
 
     fn open_text(&mut self, text: &str, name: &str) -> Reply {
+        // A plain scenario file (of any design) opens as a comparison of one run.
+        if !crate::scenario::comparison::is_comparison(text) {
+            return match crate::scenario::parse_scenario(text) {
+                Ok(sc) => {
+                    let runs = vec![(sc.name.clone(), sc)];
+                    let side = SideBySide::new(&runs[0].0, &runs[0].1.description, &runs);
+                    let menu = side.menu(&[&runs[0].1]);
+                    self.opened(side, menu, name)
+                }
+                Err(errors) => self.fail(errors.iter().map(|e| e.to_string()).collect()),
+            };
+        }
         match parse_comparison(text, builtin) {
             Ok(c) => {
                 let side = SideBySide::new(&c.name, &c.description, &c.runs);

@@ -23,7 +23,7 @@ mod contrast_sections;
 
 /// What the app says of another design's section or action (the CLI reads them).
 #[cfg(not(feature = "all-designs"))]
-const CLI_ONLY: &str = "the app runs the log design only; this belongs to another design (queue, rest, events, batch, stream): run the file with `streamlab run` or `streamlab compare`";
+const CLI_ONLY: &str = "another design's section: the single run is the log design; open such a file in Compare or run it with `streamlab run`";
 
 /// One problem in a scenario file: where (a JSON path) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]

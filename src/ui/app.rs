@@ -50,7 +50,7 @@ pub fn App() -> Html {
                 <>
                     <header class="topbar">
                         <span class="brand">{ "Streamlab" }</span>
-                        <span class="muted">{ "Comparison: the single run waits, paused, until you close this view." }</span>
+                        <span class="muted">{ "The single run waits, paused." }</span>
                         <span class="spacer"></span>
                         <SettingsMenu />
                     </header>

@@ -14,10 +14,11 @@ use crate::engine::checker::{Finding, RecordStory};
 pub(super) const LISTED: usize = 8;
 /// While playing, the check runs again after this many engine events.
 
-const KINDS: [(&str, &str, &str); 4] = [
+const KINDS: [(&str, &str, &str); 5] = [
     ("lost", "✕ Lost acknowledged", "acknowledged to the producer, missing from the log"),
     ("duplicate", "2× Duplicates", "one record stored twice (a retry without idempotence)"),
     ("order", "⇅ Order violations", "same producer and key, stored in another order than sent"),
+    ("processing", "⇵ Processed out of order", "a group processed it after a later record of its key"),
     ("unseen", "○ Not consumed", "in the log and acknowledged, not processed by any group yet"),
 ];
 
@@ -32,6 +33,7 @@ pub fn CheckerPanel() -> Html {
         "lost" => counts.lost_acked,
         "duplicate" => counts.duplicates,
         "order" => counts.order_violations,
+        "processing" => counts.processing_order_violations,
         _ => counts.unseen,
     };
     let show = |f: &Finding| {
@@ -67,6 +69,7 @@ pub fn CheckerPanel() -> Html {
                                     { f.partition.map(|p| format!(" · {}-{p}", names.topic(f.topic))).unwrap_or_default() }
                                     { f.offset.map(|o| format!(" @{o}")).unwrap_or_default() }
                                     { f.before.map(|(seq, o)| format!(" (after #{seq} @{o}, sent later)")).unwrap_or_default() }
+                                    { f.late_in.map(|(_, seq)| format!(" (#{seq} processed first)")).unwrap_or_default() }
                                     { " " }
                                     <button class="small" onclick={show(f)} aria-label={format!("Show me record #{} of {}", f.seq, names.producer(f.producer))}>{ "show me" }</button>
                                 </li>

@@ -188,7 +188,7 @@ fn ReplicaRow(props: &RowProps) -> Html {
                 let flag = props.flagged.iter().find(|f| f.0 == r.producer && f.1 == r.seq).map(|f| f.2);
                 let title = format!(
                     "{}offset {offset} · {} · producer {} seq {} · leader epoch {}{}{}",
-                    flag.map_or(String::new(), |k| format!("⚠ {} · ", if k == "order" { "out of order for its key" } else { "duplicate" })),
+                    flag.map_or(String::new(), |k| format!("⚠ {} · ", match k { "order" => "stored out of order for its key", "processing" => "processed out of order for its key", _ => "duplicate" })),
                     r.key.map_or("null key".to_string(), |k| format!("key-{k}")),
                     r.producer,
                     r.seq,

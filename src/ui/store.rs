@@ -275,7 +275,10 @@ impl Store {
         if self.sim.is_some() || self.shared.is_some() {
             return self;
         }
+        // A share link that failed while the texts were on their way keeps its explanation.
+        let link_errors = self.link_errors.clone();
         let mut store = self.select(pick);
+        store.link_errors = link_errors;
         if let Some(seed) = seed.filter(|_| store.has_sim()) {
             store.seed = seed;
             store = store.restart();
@@ -334,7 +337,7 @@ impl Store {
         match parse_scenario(&self.source) {
             Ok(scenario) if scenario.design != crate::scenario::Design::Log => {
                 self.source_errors = Rc::new(vec![
-                    "$.design: the app shows the log design so far; run this design with `streamlab run FILE` or `streamlab compare`".to_string(),
+                    "$.design: the single run is the log design; open this in Compare or run it with `streamlab run`".to_string(),
                 ]);
                 self
             }
@@ -356,7 +359,7 @@ impl Store {
     fn open_session(mut self, session: Session, text: &str) -> Store {
         let Session { scenario, actions, stop } = session;
         if scenario.design != crate::scenario::Design::Log {
-            self.link_errors = Rc::new(vec!["$.design: the app replays sessions of the log design only; run this one with `streamlab run`".to_string()]);
+            self.link_errors = Rc::new(vec!["$.design: the single run is the log design; run this with `streamlab run`".to_string()]);
             return self;
         }
         let sim = Sim::replay(&scenario, &actions, stop);

@@ -162,10 +162,10 @@ test('the scenario editor checks as you type, runs your version and keeps it acr
   // Another design is the CLI's: the page says so and keeps the run it has.
   await editor.fill(original.replace('"duration_ms": 30000', '"duration_ms": 30000, "design": "queue"'));
   await page.getByRole('button', { name: 'Run this scenario' }).click();
-  assert.match(await page.getByTestId('editor-errors').innerText(), /\$\.design: the app shows the log design so far/);
+  assert.match(await page.getByTestId('editor-errors').innerText(), /\$\.design: the single run is the log design; open this in Compare/);
   assert.equal(await simTimeMs(page), 100, 'the loaded run is untouched');
   await editor.fill(original.replace('"duration_ms": 30000', '"duration_ms": 30000, "fraud": {}'));
-  assert.match(await page.getByTestId('editor-errors').innerText(), /\$\.fraud: the app runs the log design only/);
+  assert.match(await page.getByTestId('editor-errors').innerText(), /\$\.fraud: another design's section: the single run is the log design/);
   // A valid edit runs from t = 0 with the new figures.
   await editor.fill(original.replace('"duration_ms": 30000', '"duration_ms": 12345'));
   assert.match(await page.getByTestId('editor-status').innerText(), /valid scenario/);

@@ -147,7 +147,7 @@ test('the log outlines the duplicates and order violations the checker found', {
   }
   assert.ok(flagged > 0, 'some cells are outlined');
   const title = await log.locator('button.cell.flagged').first().getAttribute('title');
-  assert.match(title, /^⚠ (duplicate|out of order for its key) · offset \d+/);
+  assert.match(title, /^⚠ (duplicate|stored out of order for its key|processed out of order for its key) · offset \d+/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
