@@ -7,6 +7,16 @@ use streamlab::engine::report::run_report;
 use streamlab::engine::Sim;
 use streamlab::scenario::*;
 
+/// Three consumers, a hot key (half the records of 10 keys), Kafka's RoundRobinPartitioner.
+fn hot_key_round_robin(name: &str) -> Scenario {
+    let mut s = base(name);
+    s.consumer_groups[0].members = 3;
+    s.consumer_groups[0].processing_ms = ProcessingSpec::Exponential { mean: 1.5 };
+    s.producers[0].keys = KeySpec::Hot { count: 10, hot_share: 0.5 };
+    s.producers[0].config.partitioner_class = Partitioner::RoundRobin;
+    s
+}
+
 fn partition_of(sim: &Sim, seq: u64) -> Option<u32> {
     sim.record_story(0, seq).and_then(|s| s.partition)
 }
@@ -60,11 +70,7 @@ fn round_robin_skips_a_partition_without_a_leader() {
 
 #[test]
 fn a_key_spread_by_round_robin_is_processed_out_of_order_but_stored_in_order() {
-    let mut s = base("round-robin-order");
-    s.consumer_groups[0].members = 3;
-    s.consumer_groups[0].processing_ms = ProcessingSpec::Exponential { mean: 1.5 };
-    s.producers[0].keys = KeySpec::Hot { count: 10, hot_share: 0.5 };
-    s.producers[0].config.partitioner_class = Partitioner::RoundRobin;
+    let mut s = hot_key_round_robin("round-robin-order");
     let rr = run_report(&s, None);
     assert_eq!(rr.anomalies.order_violations, 0, "each partition's log keeps send order");
     assert!(rr.anomalies.processing_order_violations > 0, "{:?}", rr.anomalies);
@@ -79,11 +85,7 @@ fn a_key_spread_by_round_robin_is_processed_out_of_order_but_stored_in_order() {
 /// later-sent record of that key the group processed first (the app lists and outlines them).
 #[test]
 fn records_processed_out_of_order_are_located() {
-    let mut s = base("round-robin-located");
-    s.consumer_groups[0].members = 3;
-    s.consumer_groups[0].processing_ms = ProcessingSpec::Exponential { mean: 1.5 };
-    s.producers[0].keys = KeySpec::Hot { count: 10, hot_share: 0.5 };
-    s.producers[0].config.partitioner_class = Partitioner::RoundRobin;
+    let s = hot_key_round_robin("round-robin-located");
     let mut sim = streamlab::engine::Sim::new(&s);
     sim.run();
     let (counts, found) = sim.check_detailed(20);
