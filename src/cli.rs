@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::engine::partitioner::partition_for_key;
 use crate::engine::Sim;
 use crate::scenario::builtin::{builtin, BUILTIN};
+use crate::text::first_sentence;
 use crate::scenario::{parse_scenario, parse_session, Design, Scenario, ScenarioError, Session, StopAt};
 
 #[derive(Parser)]
@@ -375,9 +376,3 @@ fn list() -> i32 {
     0
 }
 
-fn first_sentence(text: &str) -> &str {
-    match text.find(". ") {
-        Some(i) => &text[..=i],
-        None => text,
-    }
-}

@@ -6,6 +6,7 @@ pub mod engine;
 /// The comparison view's worker protocol; its `Lab` (every design's engine) is not in the app's wasm.
 pub mod lab;
 pub mod scenario;
+pub mod text;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;

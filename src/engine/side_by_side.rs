@@ -211,28 +211,17 @@ pub struct SideBySide {
     applied: Vec<AppliedView>,
 }
 
-fn design_name(d: Design) -> &'static str {
-    match d {
-        Design::Log => "log",
-        Design::Queue => "queue",
-        Design::Rest => "rest",
-        Design::Events => "events",
-        Design::Batch => "batch",
-        Design::Stream => "stream",
-    }
-}
-
 impl SideBySide {
     /// Lanes from labelled scenarios (a comparison file's variants), all at time zero.
     pub fn new(name: &str, description: &str, runs: &[(String, Scenario)]) -> SideBySide {
-        let lanes = runs.iter().take(MAX_LANES).map(|(label, s)| (label.clone(), design_name(s.design), AnySim::new(s))).collect();
+        let lanes = runs.iter().take(MAX_LANES).map(|(label, s)| (label.clone(), s.design.name(), AnySim::new(s))).collect();
         SideBySide::from_lanes(name, description, lanes, None)
     }
 
     /// A what-if branch: one recorded session replayed into `labels.len()` lanes, all paused where
     /// the session stopped with the same trace hash; from here each lane can take its own action.
     pub fn branch(session: &Session, labels: &[String]) -> SideBySide {
-        let design = design_name(session.scenario.design);
+        let design = session.scenario.design.name();
         let lanes: Vec<_> = labels
             .iter()
             .take(MAX_LANES)

@@ -9,45 +9,11 @@ use std::fmt::Write;
 
 use super::scale::{nice_max, nice_step};
 use super::SPEEDS;
+use crate::text::{count, escape_html as escape, sim_time};
 use crate::engine::side_by_side::{LaneSeries, SideView};
 
 /// One colour per run, in run order (the app's chart colours).
 const COLOURS: [&str; 6] = ["var(--accent)", "var(--focus)", "var(--warn)", "#8a55c9", "#c2417a", "#5a8f29"];
-
-/// Text made safe to place in HTML, in content or in a quoted attribute.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `t = 00:14.803` as the app writes simulated time.
-fn sim_time(t_us: u64) -> String {
-    let ms = t_us / 1000;
-    format!("t = {:02}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
-}
-
-/// 12 345 678 with thin spaces, as the app writes counts.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// What the controls show.
 pub struct Controls<'a> {

@@ -25,6 +25,8 @@ use crate::scenario::builtin::{builtin, builtin_comparison, COMPARISONS};
 use crate::scenario::comparison::parse_comparison;
 #[cfg(feature = "all-designs")]
 use crate::scenario::{parse_session, Action, Scenario};
+#[cfg(feature = "all-designs")]
+use crate::text::first_sentence;
 
 /// What the page asks for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -385,14 +387,5 @@ impl Lab {
             r.body = Some(html::empty());
         }
         r
-    }
-}
-
-/// The first sentence of a description (up to the first ". ").
-#[cfg(feature = "all-designs")]
-fn first_sentence(text: &str) -> &str {
-    match text.find(". ") {
-        Some(i) => &text[..=i],
-        None => text,
     }
 }

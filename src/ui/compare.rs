@@ -47,10 +47,6 @@ fn replace(node: &NodeRef, html: &str) {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 #[component]
 pub fn CompareView(props: &CompareProps) -> Html {
     let root = use_node_ref();
@@ -78,7 +74,13 @@ pub fn CompareView(props: &CompareProps) -> Html {
                     match (&r.controls, r.kind.as_str()) {
                         (Some(html), _) => replace(&controls, html),
                         // A failure on this side (the worker could not start, or stopped).
-                        (None, "failed") => replace(&controls, &format!("<div class=\"errors\" role=\"alert\" data-testid=\"compare-errors\"><ul>{}</ul></div>", r.errors.iter().map(|e| format!("<li>{}</li>", escape(e))).collect::<String>())),
+                        // Its text goes in as text, not HTML (it may hold a file's name).
+                        (None, "failed") => {
+                            replace(&controls, "<div class=\"errors\" role=\"alert\" data-testid=\"compare-errors\"></div>");
+                            if let Some(box_) = controls.cast::<Element>().and_then(|c| c.first_element_child()) {
+                                box_.set_text_content(Some(&r.errors.join("\n")));
+                            }
+                        }
                         _ => {}
                     }
                     if let Some(html) = &r.body {

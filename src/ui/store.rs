@@ -657,32 +657,7 @@ impl Store {
     }
 }
 
-/// `t = 00:14.803`: simulated time as minutes, seconds and milliseconds (hours when needed).
-pub fn format_sim_time(t_us: u64) -> String {
-    let total_ms = t_us / 1_000;
-    let ms = total_ms % 1_000;
-    let total_s = total_ms / 1_000;
-    let s = total_s % 60;
-    let total_min = total_s / 60;
-    if total_min >= 60 {
-        format!("t = {}:{:02}:{:02}.{:03}", total_min / 60, total_min % 60, s, ms)
-    } else {
-        format!("t = {:02}:{:02}.{:03}", total_min, s, ms)
-    }
-}
-
-/// A count with thin-space thousands separators: `1 234 567`.
-pub fn format_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::text::{count as format_count, sim_time as format_sim_time};
 
 /// The trace hash as 16 lowercase hex digits.
 pub fn format_hash(hash: u64) -> String {
