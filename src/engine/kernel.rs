@@ -281,6 +281,58 @@ pub fn take_due<E: Traced>(queue: &mut EventQueue<E>, limit: SimTime, now: &mut 
     Some(ev)
 }
 
+/// What every simulator (`Sim`, `QueueSim`, `ServiceSim`, `FraudSim`) offers of its clock and its
+/// run loop, written once: each has `queue: EventQueue<E>` (with `E: Traced`), `now`, `end`,
+/// `events`, `hash`, `scenario` and a `dispatch(E)`, and invokes this inside its `impl`.
+macro_rules! run_loop {
+    () => {
+        pub fn now_us(&self) -> $crate::engine::kernel::SimTime {
+            self.now
+        }
+        pub fn end_us(&self) -> $crate::engine::kernel::SimTime {
+            self.end
+        }
+        /// Events processed so far.
+        pub fn events(&self) -> u64 {
+            self.events
+        }
+        /// The hash folded over every event processed so far: equal hashes, identical runs.
+        pub fn trace_hash(&self) -> u64 {
+            self.hash.0
+        }
+        pub fn scenario(&self) -> &$crate::scenario::Scenario {
+            &self.scenario
+        }
+        /// Process the next event if it is due no later than the end of the run; false when
+        /// nothing is left to do.
+        pub fn step(&mut self) -> bool {
+            match $crate::engine::kernel::take_due(&mut self.queue, self.end, &mut self.now, &mut self.events, &mut self.hash) {
+                Some(ev) => {
+                    self.dispatch(ev);
+                    true
+                }
+                None => false,
+            }
+        }
+        /// Process every event with time <= `t_us` (capped at the end of the run), then move the
+        /// clock to `t_us`.
+        pub fn run_until(&mut self, t_us: $crate::engine::kernel::SimTime) {
+            let t = t_us.min(self.end);
+            while let Some(ev) = $crate::engine::kernel::take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
+                self.dispatch(ev);
+            }
+            if t > self.now {
+                self.now = t;
+            }
+        }
+        /// Run to the end of the scenario.
+        pub fn run(&mut self) {
+            self.run_until(self.end);
+        }
+    };
+}
+pub(crate) use run_loop;
+
 /// A 64-bit running hash of the run: every processed event folds its time, kind and subject in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceHash(pub u64);

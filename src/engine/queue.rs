@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use hdrhistogram::Histogram;
 
-use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, unit, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, take_due, Traced};
+use super::kernel::{exp_us, ms_to_us, rng_from_seed, sub_rng, unit, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, Traced};
 use super::workload::{arrival_gap_us, KeyDraw};
 use crate::scenario::{
     Acks, Action, Arrival, BrokerRef, ExchangeType, FailurePolicy, GroupSpec, KeySpec, Overflow, ProcessingSpec, QueueType, Scenario,
@@ -417,47 +417,7 @@ impl QueueSim {
         sim
     }
 
-    pub fn now_us(&self) -> SimTime {
-        self.now
-    }
-    pub fn end_us(&self) -> SimTime {
-        self.end
-    }
-    pub fn events(&self) -> u64 {
-        self.events
-    }
-    pub fn trace_hash(&self) -> u64 {
-        self.hash.0
-    }
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
-    }
-
-    /// Process the next event due no later than the end of the run; false when none is left.
-    pub fn step(&mut self) -> bool {
-        match take_due(&mut self.queue, self.end, &mut self.now, &mut self.events, &mut self.hash) {
-            Some(ev) => {
-                self.dispatch(ev);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Process every event with time <= `t_us` (capped at the end), then move the clock there.
-    pub fn run_until(&mut self, t_us: SimTime) {
-        let t = t_us.min(self.end);
-        while let Some(ev) = take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
-            self.dispatch(ev);
-        }
-        if t > self.now {
-            self.now = t;
-        }
-    }
-
-    pub fn run(&mut self) {
-        self.run_until(self.end);
-    }
+    super::kernel::run_loop!();
 
     /// Apply an action now (as a timeline entry would).
     pub fn apply(&mut self, action: Action) {

@@ -9,7 +9,7 @@ use super::checker::Checker;
 use super::cluster::{Broker, ControllerNode, Network, PartitionMeta, Quorum, Replica, TopicState};
 use super::consumer::Group;
 use super::eventlog::EventLog;
-use super::kernel::{rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, take_due, Traced};
+use super::kernel::{rng_from_seed, sub_rng, EventQueue, SimRng, SimTime, TraceHash, US_PER_MS, Traced};
 use super::log::Batch;
 use super::metrics::Metrics;
 use super::producer::Producer;
@@ -320,52 +320,10 @@ impl Sim {
         self.queue.push(time, event);
     }
 
-    pub fn now_us(&self) -> SimTime {
-        self.now
-    }
-    pub fn end_us(&self) -> SimTime {
-        self.end
-    }
-    pub fn events(&self) -> u64 {
-        self.events
-    }
-    pub fn trace_hash(&self) -> u64 {
-        self.hash.0
-    }
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
-    }
+    super::kernel::run_loop!();
+
     pub fn is_finished(&self) -> bool {
         self.now >= self.end
-    }
-
-    /// Process the next event if it is due no later than the end of the run. Returns false when
-    /// nothing is left to do.
-    pub fn step(&mut self) -> bool {
-        match take_due(&mut self.queue, self.end, &mut self.now, &mut self.events, &mut self.hash) {
-            Some(ev) => {
-                self.dispatch(ev);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Process every event with time <= `t_us` (capped at the end of the run), then move the clock
-    /// to `t_us`.
-    pub fn run_until(&mut self, t_us: SimTime) {
-        let t = t_us.min(self.end);
-        while let Some(ev) = take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
-            self.dispatch(ev);
-        }
-        if t > self.now {
-            self.now = t;
-        }
-    }
-
-    /// Run to the end of the scenario.
-    pub fn run(&mut self) {
-        self.run_until(self.end);
     }
 
     /// Process at most `max_events` events; returns how many ran.
