@@ -30,6 +30,14 @@ for w in "$wasm" "$worker"; do
   gz=$(gzip -9 -c "$w" | wc -c)
   printf 'wasm size: %s: %d bytes raw, %d bytes gzipped (-9)\n' "$w" "$raw" "$gz"
 done
+# The page's own wasm has a budget (the issue's bar): over it, the build fails here.
+app_gz=$(gzip -9 -c "$wasm" | wc -c)
+budget=400000
+if [ "$app_gz" -gt "$budget" ]; then
+  echo "test: the app's wasm is $app_gz bytes gzipped, over its budget of $budget" >&2
+  exit 1
+fi
+echo "app wasm: $app_gz of $budget bytes gzipped ($((budget - app_gz)) to spare)"
 
 step "native trace hash of the quickstart scenario (the browser must match it)"
 STREAMLAB_QUICKSTART_HASH="$(cargo run --release --quiet -- run quickstart --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).trace_hash))')"

@@ -3,6 +3,8 @@
 //! CLI (`cli`, native only) are thin shells over the engine.
 
 pub mod engine;
+/// Parts of the page written as HTML text (a record's story), pure and tested natively.
+pub mod html;
 /// The comparison view's worker protocol; its `Lab` (every design's engine) is not in the app's wasm.
 pub mod lab;
 pub mod scenario;

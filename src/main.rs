@@ -9,3 +9,8 @@ fn main() {
 fn main() {
     std::process::exit(streamlab::cli::main());
 }
+
+/// Talc instead of Rust's default wasm allocator (dlmalloc): smaller code in the page's wasm.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

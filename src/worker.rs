@@ -84,3 +84,8 @@ fn main() {
     eprintln!("streamlab-worker is the browser's comparison worker; on the command line use `streamlab compare`");
     std::process::exit(2);
 }
+
+/// Talc instead of Rust's default wasm allocator (dlmalloc), as in the app: smaller code.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -45,7 +45,7 @@ pub struct Checker {
 }
 
 /// Records processed out of order kept per group, to locate them (the count has no bound).
-const LATE_KEPT: usize = 1_000;
+pub const LATE_KEPT: usize = 1_000;
 
 #[inline]
 fn split(id: u64) -> (usize, usize) {
@@ -141,6 +141,11 @@ impl Checker {
         first
     }
 
+    /// Group `g` processed record `s` of producer `p` at least once.
+    fn processed(&self, g: usize, p: usize, s: usize) -> bool {
+        self.consumed.get(g).and_then(|ps| ps.get(p)).and_then(|bits| bits.get(s / 64)).is_some_and(|w| w & (1u64 << (s % 64)) != 0)
+    }
+
     /// Distinct records group `g` processed.
     pub fn group_unique(&self, g: u32) -> u64 {
         self.consumed.get(g as usize).map_or(0, |ps| ps.iter().flatten().map(|w| w.count_ones() as u64).sum())
@@ -195,9 +200,74 @@ pub struct RecordStory {
     /// The same producer and key in the partition's log, in log order: (offset, seq, stored before a
     /// record sent earlier = an order violation). The latest 40 around this record.
     pub key_order: Vec<(u64, u64, bool)>,
+    /// The same producer and key's records still in the topic's logs, in the order they were sent
+    /// (by sequence number): the 40 around this record.
+    pub key_sent: Vec<u64>,
+    /// Per group that processed any of them: those records in the order the group first processed
+    /// them.
+    pub processing: Vec<ProcessingOrder>,
+}
+
+/// One group's processing order of a key's records (see `RecordStory::processing`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessingOrder {
+    pub group: u32,
+    /// (seq, `Some(h)` when it was processed after the later-sent record `h`); the 40 around the
+    /// story's record.
+    pub order: Vec<(u64, Option<u64>)>,
+    /// False when the group processed more records out of order than the checker keeps
+    /// (`LATE_KEPT`): the order is then exact only up to those.
+    pub complete: bool,
+}
+
+/// The `WINDOW` entries of `all` around the first one `is_here` picks (the last ones if none).
+fn around<T>(all: Vec<T>, is_here: impl Fn(&T) -> bool) -> Vec<T> {
+    const WINDOW: usize = 40;
+    let here = all.iter().position(is_here).unwrap_or(all.len().saturating_sub(1));
+    let start = here.saturating_sub(WINDOW / 2).min(all.len().saturating_sub(WINDOW));
+    all.into_iter().skip(start).take(WINDOW).collect()
 }
 
 impl Sim {
+    /// Producer `producer`'s records of `key` still in `parts`, in the order sent and in each group's
+    /// processing order, around record `seq` (see `RecordStory::key_sent` and `processing`). It is rebuilt from what the checker
+    /// keeps: a record processed in order had the highest sequence number of its key so far, so
+    /// those come in sequence order; each late one came right after the in-order record its
+    /// `late` entry names, in the order the entries were kept.
+    fn processing_order_of(&self, producer: u32, key: u32, seq: u64, parts: &[u32]) -> (Vec<u64>, Vec<ProcessingOrder>) {
+        let c = &self.checker;
+        // The key's sequence numbers, ascending and once each, through a bitset.
+        let mut bits = vec![0u64; c.status[producer as usize].len() / 64 + 1];
+        for &tp in parts {
+            let Some(ri) = self.authoritative(tp) else { continue };
+            for b in self.replicas[ri].log.batches.iter() {
+                for r in (0..b.len()).map(|i| b.record(i)).filter(|r| r.key == key && r.producer() == producer) {
+                    bits[(r.seq() / 64) as usize] |= 1 << (r.seq() % 64);
+                }
+            }
+        }
+        let seqs: Vec<u64> = (0..bits.len() as u64 * 64).filter(|s| bits[(s / 64) as usize] & (1 << (s % 64)) != 0).collect();
+        let mut out = Vec::new();
+        for g in 0..self.groups.len() {
+            let late: Vec<(u64, u64)> =
+                c.late[g].iter().map(|&(id, h)| (split(id), h)).filter(|((p, s), _)| *p == producer as usize && seqs.binary_search(&(*s as u64)).is_ok()).map(|((_, s), h)| (s as u64, h)).collect();
+            let mut order: Vec<(u64, Option<u64>)> = Vec::new();
+            let mut next_late = late.iter().peekable();
+            for &s in seqs.iter().filter(|&&s| c.processed(g, producer as usize, s as usize) && !late.iter().any(|l| l.0 == s)) {
+                while let Some(&&(l, h)) = next_late.peek().filter(|l| l.1 < s) {
+                    order.push((l, Some(h)));
+                    next_late.next();
+                }
+                order.push((s, None));
+            }
+            order.extend(next_late.map(|&(l, h)| (l, Some(h))));
+            if !order.is_empty() {
+                out.push(ProcessingOrder { group: g as u32, order: around(order, |e| e.0 == seq), complete: c.processing_order[g] as usize <= c.late[g].len() });
+            }
+        }
+        (around(seqs, |&s| s == seq), out)
+    }
+
     /// Check the whole run as it stands: scan each partition's authoritative log (the leader's, or
     /// for an offline partition the most complete replica's) and compare with what producers were told.
     pub fn check(&self) -> Anomalies {
@@ -364,14 +434,11 @@ impl Sim {
             partition: None,
             replicas: Vec::new(),
             committed: false,
-            consumed_by: (0..self.groups.len() as u32)
-                .filter(|&g| {
-                    let (p, s) = split(id);
-                    c.consumed.get(g as usize).and_then(|ps| ps.get(p)).and_then(|bits| bits.get(s / 64)).is_some_and(|w| w & (1u64 << (s % 64)) != 0)
-                })
-                .collect(),
+            consumed_by: (0..self.groups.len() as u32).filter(|&g| c.processed(g as usize, producer as usize, seq as usize)).collect(),
             lost: false,
             key_order: Vec::new(),
+            key_sent: Vec::new(),
+            processing: Vec::new(),
         };
         let topic = &self.topics[pr.topic as usize];
         for &tp in &topic.parts {
@@ -421,10 +488,11 @@ impl Sim {
                         }
                     }
                 }
-                let here = all.iter().position(|e| e.1 == seq).unwrap_or(all.len().saturating_sub(1));
-                let start = here.saturating_sub(20).min(all.len().saturating_sub(40));
-                story.key_order = all.into_iter().skip(start).take(40).collect();
+                story.key_order = around(all, |e| e.1 == seq);
             }
+        }
+        if let Some(key) = story.key {
+            (story.key_sent, story.processing) = self.processing_order_of(producer, key, seq, &topic.parts);
         }
         Some(story)
     }

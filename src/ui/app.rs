@@ -250,6 +250,7 @@ fn TopBar(props: &TopBarProps) -> Html {
 #[component]
 fn Messages() -> Html {
     let sim = use_sim();
+    let scenario = scenario_messages(&sim);
     let storage = sim.storage_problem.as_ref().map(|p| html! {
         <section class="panel notice" role="alert" data-testid="storage-problem">{ p.clone() }</section>
     });
@@ -259,13 +260,11 @@ fn Messages() -> Html {
             <ul>{ for sim.link_errors.iter().map(|e| html! { <li>{ e.clone() }</li> }) }</ul>
         </section>
     });
-    html! { <>{ for storage }{ for link }<ScenarioMessages /></> }
+    html! { <>{ for storage }{ for link }{ scenario }</> }
 }
 
 /// No scenarios in this build, the errors of the selected file, or its description.
-#[component]
-fn ScenarioMessages() -> Html {
-    let sim = use_sim();
+fn scenario_messages(sim: &Store) -> Html {
     if sim.loading() {
         return html! { <section class="panel notice" role="status">{ "Loading the built-in scenarios…" }</section> };
     }
@@ -296,26 +295,13 @@ fn ScenarioMessages() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct FigureProps {
-    label: AttrValue,
-    testid: AttrValue,
-    value: AttrValue,
-    #[prop_or_default]
-    tone: Option<&'static str>,
-    #[prop_or_default]
-    title: Option<AttrValue>,
-    /// Takes two grid columns (the trace hash).
-    #[prop_or_default]
-    wide: bool,
-}
-
-#[component]
-fn Figure(props: &FigureProps) -> Html {
+/// One live figure: its label, its value (under a test id), a tone ("warn", "danger") and what it
+/// means as a tooltip.
+fn figure(label: &str, testid: &'static str, value: String, tone: Option<&'static str>, title: &'static str) -> Html {
     html! {
-        <div class={classes!("figure", props.tone, props.wide.then_some("wide"))} title={props.title.clone()}>
-            <dt>{ props.label.clone() }</dt>
-            <dd data-testid={props.testid.clone()}>{ props.value.clone() }</dd>
+        <div class={classes!("figure", tone, (testid == "trace-hash").then_some("wide"))} title={title}>
+            <dt>{ label }</dt>
+            <dd data-testid={testid}>{ value }</dd>
         </div>
     }
 }
@@ -337,7 +323,7 @@ fn Figures() -> Html {
     let urp_tone = (s.under_replicated > 0).then_some("warn");
     let offline_tone = (s.offline > 0).then_some("danger");
     let failed_tone = (s.failed > 0).then_some("danger");
-    let count = |n: u64| AttrValue::from(format_count(n));
+    let count = format_count;
     html! {
         <section class="panel" aria-labelledby="figures-title">
             <h2 id="figures-title">{ "Live figures" }</h2>
@@ -348,26 +334,15 @@ fn Figures() -> Html {
                 }
             </p>
             <dl class="figures">
-                <Figure label="Produced" testid="produced" value={count(s.sent)}
-                    title="Records the producers sent" />
-                <Figure label="Acked" testid="acked" value={count(s.acked)}
-                    title="Records acknowledged to the producers (per their acks setting)" />
-                <Figure label="Failed" testid="failed" value={count(s.failed)} tone={failed_tone}
-                    title="Records whose produce request failed for good" />
-                <Figure label="Consumed" testid="consumed" value={count(s.delivered)}
-                    title="Records delivered to consumer group members" />
-                <Figure label="Total lag" testid="lag" value={count(s.lag_total)}
-                    title="Sum over groups and partitions of log end offset minus committed offset" />
-                <Figure label={if s.under_replicated > 0 { "⚠ Under-replicated" } else { "Under-replicated" }}
-                    testid="under-replicated" value={count(s.under_replicated.into())} tone={urp_tone}
-                    title="Partitions whose ISR is smaller than their replica set" />
-                <Figure label={if s.offline > 0 { "✕ Offline" } else { "Offline" }}
-                    testid="offline" value={count(s.offline.into())} tone={offline_tone}
-                    title="Partitions without a leader" />
-                <Figure label="Events" testid="events" value={count(s.events)}
-                    title="Engine events processed so far" />
-                <Figure label="Trace hash" testid="trace-hash" value={format_hash(s.trace_hash)} wide=true
-                    title="Hash of every event so far: equal hashes mean identical runs" />
+                { figure("Produced", "produced", count(s.sent), None, "Records the producers sent") }
+                { figure("Acked", "acked", count(s.acked), None, "Records acknowledged to the producers (per their acks setting)") }
+                { figure("Failed", "failed", count(s.failed), failed_tone, "Records whose produce request failed for good") }
+                { figure("Consumed", "consumed", count(s.delivered), None, "Records delivered to consumer group members") }
+                { figure("Total lag", "lag", count(s.lag_total), None, "Sum over groups and partitions of log end offset minus committed offset") }
+                { figure(if s.under_replicated > 0 { "⚠ Under-replicated" } else { "Under-replicated" }, "under-replicated", count(s.under_replicated.into()), urp_tone, "Partitions whose ISR is smaller than their replica set") }
+                { figure(if s.offline > 0 { "✕ Offline" } else { "Offline" }, "offline", count(s.offline.into()), offline_tone, "Partitions without a leader") }
+                { figure("Events", "events", count(s.events), None, "Engine events processed so far") }
+                { figure("Trace hash", "trace-hash", format_hash(s.trace_hash), None, "Hash of every event so far: equal hashes mean identical runs") }
             </dl>
             <p class="status" role="status" data-testid="status">{ status }</p>
             if let Some(notice) = &sim.notice {

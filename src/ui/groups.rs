@@ -41,29 +41,21 @@ pub fn GroupsPanel() -> Html {
                 <GroupCard view={view} report={report} apply={apply.clone()} />
             }) }
             if let Some(t) = template {
-                <ReplayButton template={t} taken={taken} apply={apply.clone()} />
+                { replay_button(&t, &taken, &apply) }
             }
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ReplayProps {
-    template: GroupSpec,
-    taken: Vec<String>,
-    apply: Callback<Action>,
-}
-
 /// Start a new group on the same topics from the earliest offset: replay while the others go on.
-#[component]
-fn ReplayButton(props: &ReplayProps) -> Html {
+fn replay_button(template: &GroupSpec, taken: &[String], apply: &Callback<Action>) -> Html {
     let id = (1..)
         .map(|n| if n == 1 { "history".to_string() } else { format!("history-{n}") })
-        .find(|id| !props.taken.contains(id))
+        .find(|id| !taken.iter().any(|t| t == id))
         .unwrap_or_default();
     let onclick = {
-        let apply = props.apply.clone();
-        let mut spec = props.template.clone();
+        let apply = apply.clone();
+        let mut spec = template.clone();
         spec.group_id = id.clone();
         spec.members = 1;
         spec.failures = None;

@@ -151,3 +151,32 @@ test('the log outlines the duplicates and order violations the checker found', {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("a record's story shows its key sent, stored and processed, with the records out of place marked", { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: 'reordering' });
+  const end = Number(await page.getByRole('slider', { name: 'Time' }).getAttribute('max'));
+  await seekTo(page, end);
+  const checker = page.getByTestId('checker');
+  const late = checker.getByTestId('findings-processing');
+  assert.ok(Number((await late.getByTestId('count').innerText()).replace(/,/g, '')) > 0);
+  await late.locator('summary').click();
+  const show = late.getByRole('button', { name: /^Show me record #\d+ of / }).first();
+  const seq = /#(\d+)/.exec(await show.getAttribute('aria-label'))[1];
+  await show.click();
+  const orders = checker.getByTestId('key-orders');
+  await orders.waitFor({ timeout: 2_000 });
+  // Sent: ascending sequence numbers, this record among them.
+  const sent = (await orders.getByTestId('send-order').locator('.seq').allInnerTexts()).map((t) => Number(t.replace(/^\D*#/, '')));
+  assert.ok(sent.length > 5 && sent.every((s, i) => i === 0 || sent[i - 1] < s), sent.join(' '));
+  assert.ok(sent.includes(Number(seq)));
+  // Processed by the group: this record marked ⇵, with the later record it came after in its tooltip.
+  const processed = orders.getByTestId('processing-order').first();
+  const here = processed.locator('.seq.this');
+  assert.match(await here.innerText(), new RegExp(`^⇵#${seq}$`));
+  assert.match(await here.getAttribute('title'), /^processed after #\d+, which was sent later$/);
+  assert.match(await orders.innerText(), /Stored in \S+-\d/);
+  await checker.screenshot({ path: join(ARTIFACTS, 'key-orders.png') });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
