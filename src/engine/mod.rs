@@ -13,6 +13,7 @@ pub mod group;
 pub mod kernel;
 pub mod log;
 pub mod metrics;
+mod narrate;
 pub mod partitioner;
 pub mod producer;
 pub mod queue;

@@ -392,6 +392,33 @@ impl Sim {
         sim
     }
 
+    /// Process the next event, as `step` does, and say in words what it was; None when nothing is
+    /// left to do before the end of the run.
+    pub fn step_narrated(&mut self) -> Option<String> {
+        let ev = super::kernel::take_due(&mut self.queue, self.end, &mut self.now, &mut self.events, &mut self.hash)?;
+        let words = self.narrate(&ev);
+        self.dispatch(ev);
+        Some(words)
+    }
+
+    /// This run one event back: re-simulated to one event fewer (with the actions applied before
+    /// that point), the last of those events in words (None back at event 0), and how many actions
+    /// applied later were dropped. None when no event has happened yet.
+    pub fn back_one_event(&self) -> Option<(Sim, Option<String>, usize)> {
+        let n = self.events.checked_sub(1)?;
+        let before: Vec<AppliedAction> = self.applied.iter().filter(|a| a.after_events < n).cloned().collect();
+        let mut sim = Sim::replay(&self.scenario, &before, Some(StopAt { t_us: 0, events: n.saturating_sub(1) }));
+        let words = if n > 0 { sim.step_narrated() } else { None };
+        for a in self.applied.iter().filter(|a| a.after_events == n) {
+            if sim.now < a.t_us {
+                sim.run_until(a.t_us);
+            }
+            sim.apply(a.action.clone());
+        }
+        let dropped = self.applied.iter().filter(|a| a.after_events > n).count();
+        Some((sim, words, dropped))
+    }
+
     /// A session replays to this very moment of this run: the scenario, the actions, where it stands.
     pub fn session(&self) -> Session {
         Session { scenario: self.scenario.clone(), actions: self.applied.clone(), stop: Some(StopAt { t_us: self.now, events: self.events }) }
