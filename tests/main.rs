@@ -15,6 +15,7 @@ mod retention;
 mod scenario_parse;
 mod session;
 mod share_groups;
+mod store;
 mod story;
 mod support;
 mod swarm;
