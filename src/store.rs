@@ -407,24 +407,30 @@ impl Store {
             self.pending = Some((index, None));
             return self;
         }
-        // The user's version of this scenario, when they made one and it is valid.
+        // The user's version of this scenario, when they made one and the single run can run it.
+        // Otherwise the editor keeps their text with its errors and the built-in runs.
         if let Some(text) = self.stem().and_then(|s| self.edits.get(s)).cloned() {
             self.set_source(text);
             if self.source_errors.is_empty() {
-                return self.run_source();
+                self = self.run_source();
+                if self.source_errors.is_empty() {
+                    return self;
+                }
             }
         } else if let Some(json) = self.texts.get(index) {
             self.set_source(json.clone());
         }
-        match self.texts.get(index).map(|json| parse_scenario(json)) {
-            Some(Ok(scenario)) => {
-                self.running = self.source.clone();
+        match self.texts.get(index).map(|json| (json, parse_scenario(json))) {
+            Some((json, Ok(scenario))) => {
+                // Sessions are written from the text that runs: the built-in's, also when the editor
+                // holds the user's version that could not run.
+                self.running = Rc::new(json.clone());
                 self.seed = scenario.seed;
                 self.scenario = Some(Rc::new(scenario));
                 self.errors = Rc::new(Vec::new());
                 self.restart()
             }
-            Some(Err(errors)) => {
+            Some((_, Err(errors))) => {
                 self.scenario = None;
                 self.sim = None;
                 self.summary = Summary::default();

@@ -543,3 +543,39 @@ fn the_session_replays_to_the_stores_trace_hash() {
     assert!(panel.contains("seed: 11"), "{panel}");
     assert!(panel.contains(&format!("trace hash: {:016x}", store.summary.trace_hash)), "{panel}");
 }
+
+#[test]
+fn a_built_in_with_an_invalid_edit_runs_and_shares_the_built_in() {
+    // An edit that is JSON but not a valid scenario: picking the scenario shows it with its errors
+    // and runs the built-in; a session of that run must be the built-in's, not the broken text's.
+    let broken = with(&text("quickstart"), &["topics", "0", "partitions"], 0.into());
+    let store = run(loaded(), [Action::Edit(broken.clone()), Action::SelectScenario(1), Action::SelectScenario(0)]);
+    assert_eq!(*store.source, broken, "the editor keeps the work in progress");
+    assert_eq!(store.source_errors.len(), 1);
+    assert_eq!(store.scenario().map(|s| s.topics[0].partitions), Some(6), "the built-in runs");
+    let store = run(store, [Action::Seek(1_000_000), Action::Apply(crash_broker_1()), Action::Step]);
+    let value = store.session_value().expect("a session of the run");
+    let session = parse_session(&value.to_string()).unwrap_or_else(|e| panic!("the session of the run shown does not read back: {e:?}"));
+    assert_eq!(Sim::replay(&session.scenario, &session.actions, session.stop).trace_hash(), store.summary.trace_hash);
+}
+
+#[test]
+fn a_built_in_whose_edit_is_another_design_runs_the_built_in() {
+    // A saved edit that is a valid scenario of another design: the single run cannot run it, so the
+    // built-in runs (as for an invalid edit) and the editor says why; the previous scenario's run
+    // must not stay on screen under this scenario's name.
+    let queue = with(&text("quickstart"), &["design"], "queue".into());
+    let store = run(loaded(), [Action::Edit(queue.clone()), Action::SelectScenario(1), Action::Seek(1_000_000), Action::SelectScenario(0)]);
+    assert_eq!(store.stem(), Some("quickstart"));
+    assert_eq!(*store.source, queue);
+    assert_eq!(*store.source_errors, ["$.design: the single run is the log design; open this in Compare or run it with `streamlab run`"]);
+    assert_eq!(store.scenario().map(|s| s.name.as_str()), Some("quickstart"));
+    assert_eq!(store.summary, fresh("quickstart", 1).summary());
+
+    // The same at start, from a saved workspace.
+    let saved = Workspace { version: WORKSPACE_VERSION, builtin: Some("quickstart".into()), seed: 8, edits: BTreeMap::from([("quickstart".to_string(), queue)]) };
+    let store = Rc::new(Store::new(Ok(Some(saved)))).update(Action::BuiltinsLoaded(texts()));
+    assert!(store.has_sim(), "the built-in runs");
+    assert_eq!(store.seed, 8);
+    assert_eq!(store.summary, fresh("quickstart", 8).summary());
+}
