@@ -8,7 +8,9 @@ use yew::Reducible;
 
 pub use crate::store::*;
 
-/// The store at start, with the workspace saved in this browser.
+/// The store at start, with the workspace saved in this browser. Run once; kept out of `App`'s
+/// render function, where inlining it costs wasm size (about 130 bytes more than this call).
+#[inline(never)]
 pub fn initial() -> Store {
     let store = Store::new(super::persist::load());
     super::remember_session(store.session_text());
