@@ -12,8 +12,6 @@ use crate::engine::checker::{Finding, RecordStory};
 
 /// Findings listed per kind (the counts cover all of them).
 pub(super) const LISTED: usize = 8;
-/// While playing, the check runs again after this many engine events.
-
 const KINDS: [(&str, &str, &str); 5] = [
     ("lost", "✕ Lost acknowledged", "acknowledged to the producer, missing from the log"),
     ("duplicate", "2× Duplicates", "one record stored twice (a retry without idempotence)"),
