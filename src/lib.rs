@@ -8,6 +8,9 @@ pub mod html;
 /// The comparison view's worker protocol; its `Lab` (every design's engine) is not in the app's wasm.
 pub mod lab;
 pub mod scenario;
+/// The app's state store (view state, transport, the running `Sim`): pure, so tested natively; the
+/// app makes it Yew's `Reducible` in `ui::store`.
+pub mod store;
 pub mod text;
 
 #[cfg(not(target_arch = "wasm32"))]

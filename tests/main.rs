@@ -16,6 +16,7 @@ mod scenario_parse;
 mod session;
 mod share_groups;
 mod stepping;
+mod store;
 mod story;
 mod support;
 mod swarm;

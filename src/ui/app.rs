@@ -30,7 +30,7 @@ pub enum Mode {
 
 #[component]
 pub fn App() -> Html {
-    let store = use_reducer(Store::new);
+    let store = use_reducer(super::store::initial);
     let mode = use_state(|| Mode::Run);
     // `#debug-panic` in the address panics on purpose, to show (and test) the error panel.
     let debug_panic = web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#debug-panic");

@@ -1,6 +1,6 @@
-//! The browser app (wasm32 only): a thin Yew shell over the engine. `store` holds the one `Reducible`
-//! store and its closed `Action` enum; `hooks` reaches it (`use_sim`) and owns the frame timer
-//! (`use_frames`); `app` lays out the top bar, the live figures, and the panels: `cluster` (brokers,
+//! The browser app (wasm32 only): a thin Yew shell over the engine. `store` makes the app's one store
+//! (`crate::store`, pure and tested natively, with its closed `Action` enum) Yew's `Reducible`;
+//! `hooks` reaches it (`use_sim`) and owns the frame timer (`use_frames`); `app` lays out the top bar, the live figures, and the panels: `cluster` (brokers,
 //! controllers, partitions, faults), `groups` (consumer groups, their members, offsets, rebalances,
 //! resets) and `eventlog` (what happened, in words). The UI sends intents and reads the
 //! engine's `Summary`; it never changes the simulation in any other way.
