@@ -93,6 +93,10 @@ pub enum Action {
     Step,
     /// Pause and go back `STEP_US` of simulated time (the run is re-simulated up to there).
     StepBack,
+    /// Pause and process the next engine event, saying in words what it was.
+    StepEvent,
+    /// Pause and go back one engine event (re-simulated), saying what the last event now is.
+    StepEventBack,
     /// Pause and move to this simulated time (µs), forwards or backwards.
     Seek(u64),
     SetSpeed(Speed),
@@ -155,6 +159,9 @@ pub struct Store {
     pub link_errors: Rc<Vec<String>>,
     /// The record whose story is shown: (producer index, sequence number).
     pub record: Option<(u32, u64)>,
+    /// The last engine event in words, after stepping by events: (its number, its time, the words).
+    /// Views show it while the run stands at that event (`narration()`).
+    narrated: Option<Rc<(u64, u64, String)>>,
     /// The built-in scenarios' text, in `BUILTIN_NAMES` order, once fetched (empty until then).
     texts: Rc<Vec<String>>,
     /// What to load when the texts arrive: the scenario index and the saved seed.
@@ -193,6 +200,7 @@ impl PartialEq for Store {
             && self.shared == other.shared
             && Rc::ptr_eq(&self.link_errors, &other.link_errors)
             && self.record == other.record
+            && self.narrated.as_ref().map(Rc::as_ptr) == other.narrated.as_ref().map(Rc::as_ptr)
             && Rc::ptr_eq(&self.texts, &other.texts)
             && self.pending == other.pending
             && match (&self.sim, &other.sim) {
@@ -228,6 +236,7 @@ impl Store {
             shared: None,
             link_errors: Rc::new(Vec::new()),
             record: None,
+            narrated: None,
             texts: Rc::new(Vec::new()),
             pending: None,
             running: Rc::new(String::new()),
@@ -493,11 +502,38 @@ impl Store {
         } else {
             let (rewound, dropped) = sim.borrow().rewound(t_us);
             self.sim = Some(Rc::new(RefCell::new(rewound)));
-            self.notice = (dropped > 0).then(|| {
-                format!("Went back in time: {dropped} later action{} undone.", if dropped == 1 { " was" } else { "s were" })
-            });
+            self.notice = undone(dropped);
         }
         self.refresh_forced()
+    }
+
+    /// Pause and process the next event, keeping its words; nothing at the end of the run.
+    fn step_event(mut self) -> Option<Store> {
+        let sim = self.sim.clone()?;
+        let words = sim.borrow_mut().step_narrated()?;
+        let (events, now) = (sim.borrow().events(), sim.borrow().now_us());
+        self.narrated = Some(Rc::new((events, now, words)));
+        self.playing = false;
+        self.last_wall_ms = None;
+        self.notice = None;
+        Some(self.refresh_forced())
+    }
+
+    /// Pause and go back one event: the run re-simulated to one event fewer, with the words of what
+    /// is now its last event; later actions are dropped, and the notice says how many.
+    fn step_event_back(mut self) -> Option<Store> {
+        let (back, words, dropped) = self.sim.as_ref()?.borrow().back_one_event()?;
+        self.narrated = words.map(|w| Rc::new((back.events(), back.now_us(), w)));
+        self.sim = Some(Rc::new(RefCell::new(back)));
+        self.playing = false;
+        self.last_wall_ms = None;
+        self.notice = undone(dropped);
+        Some(self.refresh_forced())
+    }
+
+    /// The last event in words while the run stands right after it: (event number, time, words).
+    pub fn narration(&self) -> Option<&(u64, u64, String)> {
+        self.narrated.as_deref().filter(|n| n.0 == self.summary.events && self.has_sim())
     }
 
     /// `refresh`, and count the change so `PartialEq` sees a new store (an action may change views
@@ -602,6 +638,14 @@ impl Store {
                 store.go_to(now.saturating_sub(STEP_US))
             }
             Action::Seek(t_us) => store.go_to(t_us),
+            Action::StepEvent => match store.step_event() {
+                Some(next) => next,
+                None => return self,
+            },
+            Action::StepEventBack => match store.step_event_back() {
+                Some(next) => next,
+                None => return self,
+            },
             Action::Edit(text) => {
                 let mut store = store;
                 if let Some((stem, json)) = store.selected.filter(|_| store.shared.is_none()).and_then(|i| Some((*BUILTIN_NAMES.get(i)?, store.texts.get(i)?))) {
@@ -653,6 +697,11 @@ impl Store {
         };
         Rc::new(next)
     }
+}
+
+/// The notice after going back in time over `dropped` actions (none when there were none).
+fn undone(dropped: usize) -> Option<String> {
+    (dropped > 0).then(|| format!("Went back in time: {dropped} later action{} undone.", if dropped == 1 { " was" } else { "s were" }))
 }
 
 pub use crate::text::{count as format_count, sim_time as format_sim_time};

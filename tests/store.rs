@@ -579,3 +579,43 @@ fn a_built_in_whose_edit_is_another_design_runs_the_built_in() {
     assert_eq!(store.seed, 8);
     assert_eq!(store.summary, fresh("quickstart", 8).summary());
 }
+
+#[test]
+fn stepping_by_events_says_each_one_and_goes_back_exactly() {
+    let store = run(loaded(), [Action::Play, Action::Step]);
+    assert!(!store.playing && store.narration().is_none(), "no event stepped yet");
+    let at = store.summary.events;
+    let one = run(store, [Action::StepEvent]);
+    let (n, t, words) = one.narration().cloned().expect("the event in words");
+    assert_eq!((n, t), (at + 1, now(&one)));
+    assert!(words.ends_with('.'), "{words}");
+    let mut engine = fresh("quickstart", 1);
+    while engine.events() < at + 1 {
+        engine.step();
+    }
+    assert_eq!(one.summary.trace_hash, engine.trace_hash());
+    let two = run(one.clone(), [Action::StepEvent]);
+    assert_eq!(two.summary.events, at + 2);
+    assert_ne!(two.narration(), one.narration());
+    // Back one event: the run as it was after the first step, saying the same words again.
+    let back = run(two, [Action::StepEventBack]);
+    assert_eq!((back.summary.events, back.summary.trace_hash), (at + 1, one.summary.trace_hash));
+    assert_eq!(back.narration(), one.narration());
+    // Any other move in time leaves the words behind: they describe an event no longer the last.
+    let moved = run(back, [Action::Step]);
+    assert!(moved.narration().is_none());
+}
+
+#[test]
+fn a_step_back_by_an_event_drops_a_later_action_and_says_so() {
+    let store = run(loaded(), [Action::Seek(500_000), Action::Apply(crash_broker_1()), Action::StepEvent]);
+    let back = run(store, [Action::StepEventBack]);
+    assert!(back.notice.is_none(), "the crash came before that event: kept");
+    assert_eq!(back.view(|s| s.applied_actions().len()), Some(1));
+    let back = run(back, [Action::StepEventBack]);
+    assert_eq!(back.notice.as_deref(), Some("Went back in time: 1 later action was undone."));
+    assert_eq!(back.view(|s| s.applied_actions().len()), Some(0));
+    // At t = 0, before any event, there is nothing to go back over.
+    let start = loaded();
+    assert!(Rc::ptr_eq(&start, &start.clone().update(Action::StepEventBack)));
+}

@@ -70,7 +70,7 @@ pub fn App() -> Html {
                         <ProducersPanel />
                     </div>
                     <div class="column centre">
-                        <Messages />
+                        { messages(&store) }
                         <Figures />
                         <LogPanel />
                         <GroupsPanel />
@@ -247,10 +247,8 @@ fn TopBar(props: &TopBarProps) -> Html {
 }
 
 /// Notices above the figures: no scenarios in this build, or the errors of the selected file.
-#[component]
-fn Messages() -> Html {
-    let sim = use_sim();
-    let scenario = scenario_messages(&sim);
+fn messages(sim: &Store) -> Html {
+    let scenario = scenario_messages(sim);
     let storage = sim.storage_problem.as_ref().map(|p| html! {
         <section class="panel notice" role="alert" data-testid="storage-problem">{ p.clone() }</section>
     });
@@ -345,6 +343,15 @@ fn Figures() -> Html {
                 { figure("Trace hash", "trace-hash", format_hash(s.trace_hash), None, "Hash of every event so far: equal hashes mean identical runs") }
             </dl>
             <p class="status" role="status" data-testid="status">{ status }</p>
+            <p class="events-step" role="group" aria-label="One event at a time">
+                <button class="small" onclick={let sim = sim.clone(); move |_: MouseEvent| sim.step_event_back()} disabled={s.events == 0}
+                    aria-label="Previous event" title="Go back one engine event (Shift+←): the run is re-simulated to one event fewer, exactly">{ "◂ Event" }</button>
+                <button class="small" onclick={let sim = sim.clone(); move |_: MouseEvent| sim.step_event()} disabled={!sim.has_sim() || sim.finished()}
+                    aria-label="Next event" title="Process the next engine event and say what it was (Shift+→)">{ "Event ▸" }</button>
+                if let Some((n, t, words)) = sim.narration() {
+                    <span data-testid="narration">{ format!("Event {} at {}: {words}", format_count(*n), format_sim_time(*t)) }</span>
+                }
+            </p>
             if let Some(notice) = &sim.notice {
                 <p class="status warn" data-testid="notice">{ notice.clone() }</p>
             }

@@ -58,7 +58,7 @@ pub fn ClusterPanel() -> Html {
             </p>
             // Many brokers: compact cards (the counts move to the tooltip) so 50 fit on a screen.
             <div class={classes!("brokers", (view.brokers.len() > COMPACT_BROKERS).then_some("compact"))}>
-                { for view.brokers.iter().map(|b| html! { <BrokerCard broker={b.clone()} apply={apply.clone()} /> }) }
+                { for view.brokers.iter().map(|b| broker_card(b, &apply)) }
             </div>
             <NetworkSplit brokers={view.brokers.iter().map(|b| b.id).collect::<Vec<_>>()}
                 split={view.brokers.iter().any(|b| b.isolated || b.network_side.is_some())} apply={apply.clone()} />
@@ -67,15 +67,8 @@ pub fn ClusterPanel() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct BrokerProps {
-    broker: BrokerView,
-    apply: Callback<Action>,
-}
-
-#[component]
-fn BrokerCard(props: &BrokerProps) -> Html {
-    let b = &props.broker;
+/// One broker's card: state, rack, network side, what it leads and hosts, and its fault buttons.
+fn broker_card(b: &BrokerView, apply: &Callback<Action>) -> Html {
     let id = b.id;
     let (status, tone) = if !b.up {
         ("✕ down", "down")
@@ -87,7 +80,7 @@ fn BrokerCard(props: &BrokerProps) -> Html {
         ("✓ up", "ok")
     };
     let on = |a: Action| {
-        let apply = props.apply.clone();
+        let apply = apply.clone();
         Callback::from(move |_: MouseEvent| apply.emit(a.clone()))
     };
     html! {
