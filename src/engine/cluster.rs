@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Log, RecBlock, Recs};
-use super::sim::{Event, FetchResult, KafkaError, ProduceRequest, Sim};
+use super::sim::{fetch_response_subject, Event, FetchResult, KafkaError, ProduceRequest, Sim, KIND_CONSUMER_FETCH_RESPONSE};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, Endpoint, TopicSpec};
 
 /// Who sends or receives a message.
@@ -1240,12 +1240,16 @@ impl Sim {
             }
         }
         parked.truncate(kept);
-        // Answering cannot park new fetches (responses travel the network), but keep any anyway.
+        // Answering can park new fetches (an answer delivered inline, and the consumer's next
+        // fetch): they go after the ones still waiting.
         let added = std::mem::replace(&mut self.replicas[li].parked, parked);
         self.replicas[li].parked.extend(added);
+        // A fetch parked meanwhile (an answer delivered inline can lead to one) armed the timer.
         if let Some(next) = self.replicas[li].parked.iter().map(Parked::deadline).min() {
-            self.replicas[li].wait_timer = Some(next);
-            self.at(next, Event::FetchWaitExpired { broker: b, tp });
+            if self.replicas[li].wait_timer.is_none_or(|t| next < t) {
+                self.replicas[li].wait_timer = Some(next);
+                self.at(next, Event::FetchWaitExpired { broker: b, tp });
+            }
         }
     }
 
@@ -1377,6 +1381,11 @@ impl Sim {
     pub(crate) fn respond_consumer_fetch(&mut self, b: u32, g: u32, m: u32, tp: u32, session: u64, result: FetchResult) {
         let node = self.groups[g as usize].members[m as usize].node;
         match self.net.transit(self.now, Node::Broker(b), Node::Client(node)) {
+            // Share groups' answers always go through the queue.
+            Some(t) if !self.is_share(g) && self.deliver_now(t, KIND_CONSUMER_FETCH_RESPONSE, fetch_response_subject(tp, m)) => {
+                self.on_consumer_fetch_response(g, m, tp, session, result);
+                self.delivered();
+            }
             Some(t) => {
                 let result = self.boxed(result);
                 self.at(t, Event::ConsumerFetchResponse { group: g, member: m, tp, session, result })
