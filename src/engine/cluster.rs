@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Log, RecBlock, Recs};
-use super::sim::{fetch_response_subject, Event, FetchResult, KafkaError, ProduceRequest, Sim, KIND_CONSUMER_FETCH_RESPONSE};
+use super::sim::{fetch_response_subject, Event, FetchResult, KafkaError, ProduceRequest, Sim, KIND_CONSUMER_FETCH_RESPONSE, KIND_PRODUCE_RESPONSE};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, Endpoint, TopicSpec};
 
 /// Who sends or receives a message.
@@ -123,6 +123,12 @@ impl Network {
     }
 
     /// When a message sent now from `a` arrives at `b`, or None if it is lost or cannot get through.
+    /// Every message arrives the instant it is sent: one zero latency for every link, no jitter, no
+    /// loss, nothing cut.
+    pub fn instant(&self) -> bool {
+        self.uniform == Some(0) && self.isolated.is_empty() && self.group_of.is_empty()
+    }
+
     pub fn transit(&mut self, now: SimTime, a: Node, b: Node) -> Option<SimTime> {
         match self.uniform {
             Some(latency) if self.isolated.is_empty() && self.group_of.is_empty() => Some(now + latency),
@@ -1343,18 +1349,42 @@ impl Sim {
         self.metrics.messages_in += n;
         r.log.append(batch, self.now, segment_bytes, segment_us);
         let last = base + n - 1;
+        // Over a zero-latency network an acks=1 acknowledgement is the leader's last step, after
+        // the fetches it wakes, so the producer can read it at once (see `deliver_now`). Elsewhere
+        // it goes out right after the append, as before.
+        let ack_last = req.acks == Acks::One && self.net.instant();
         if req.acks == Acks::All {
             self.replicas[li].purgatory.push_back(PendingProduce { producer: req.producer, part: req.part, req_id: req.req_id, base_offset: base, last_offset: last, sent_us: req.sent_us });
-        } else {
+        } else if !ack_last {
             reply(self, Ok(base));
         }
         self.advance_high_watermark(li);
         self.wake_parked(li, true);
+        if ack_last {
+            let node = self.producers[req.producer as usize].node;
+            let arrival = self.net.transit(self.now, Node::Broker(req.broker), Node::Client(node));
+            match arrival {
+                // Only a success is read at once: an error read in the middle of the producer's
+                // sending would hold back the batches after it (Kafka's sender sends every ready
+                // batch before it reads a response).
+                Some(t) if self.deliver_now(t, KIND_PRODUCE_RESPONSE, req.req_id) => {
+                    self.on_produce_response(req.producer, req.part, req.req_id, Ok(base));
+                    self.delivered();
+                }
+                _ => self.produce_response_at(arrival, req.producer, req.part, req.req_id, req.sent_us, Ok(base)),
+            }
+        }
     }
 
     pub(crate) fn respond_produce(&mut self, b: u32, producer: u32, part: u32, req_id: u64, sent_us: SimTime, result: Result<u64, KafkaError>) {
         let node = self.producers[producer as usize].node;
-        match self.net.transit(self.now, Node::Broker(b), Node::Client(node)) {
+        let arrival = self.net.transit(self.now, Node::Broker(b), Node::Client(node));
+        self.produce_response_at(arrival, producer, part, req_id, sent_us, result);
+    }
+
+    /// A produce response arriving at `arrival` (None: lost, so the request times out).
+    fn produce_response_at(&mut self, arrival: Option<SimTime>, producer: u32, part: u32, req_id: u64, sent_us: SimTime, result: Result<u64, KafkaError>) {
+        match arrival {
             Some(t) => self.at(t, Event::ProduceResponse { producer, part, req_id, result }),
             None => {
                 let timeout = self.producers[producer as usize].cfg.request_timeout_ms * US_PER_MS;

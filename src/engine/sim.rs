@@ -123,6 +123,7 @@ fn trace_word(kind: u64, subject: u64) -> u64 {
 
 /// Kinds of the messages `Sim::deliver_now` can hand over without an event, and their subjects.
 pub(crate) const KIND_PRODUCE_ARRIVE: u64 = 7;
+pub(crate) const KIND_PRODUCE_RESPONSE: u64 = 8;
 pub(crate) const KIND_CONSUMER_FETCH: u64 = 13;
 pub(crate) const KIND_CONSUMER_FETCH_RESPONSE: u64 = 14;
 #[inline]
@@ -149,7 +150,7 @@ impl Event {
             Event::LingerExpired { .. } => 5,
             Event::RetryReady { .. } => 6,
             Event::ProduceArrive { .. } => KIND_PRODUCE_ARRIVE,
-            Event::ProduceResponse { .. } => 8,
+            Event::ProduceResponse { .. } => KIND_PRODUCE_RESPONSE,
             Event::ReplicaFetch { .. } => 9,
             Event::ReplicaFetchResponse { .. } => 10,
             Event::ReplicaFetchRetry { .. } => 11,
@@ -367,9 +368,10 @@ impl Sim {
     /// Senders use this only where nothing they do after sending depends on the message not
     /// having been handled yet (the last step of a handler, or a loop that re-reads its state);
     /// code that does not fit that, such as applying an action or handing a consumer its
-    /// assignment, turns inline delivery off around itself with `queued`. Produce responses always
-    /// go through the queue: a producer sends every ready batch before it reads any response, as
-    /// Kafka's sender thread does, and an error read mid-send would hold back the batches after it.
+    /// assignment, turns inline delivery off around itself with `queued`. Of the produce responses
+    /// only an acks=1 success is read at once, as the leader's last step (`on_produce`): a producer
+    /// sends every ready batch before it reads any response, as Kafka's sender thread does, and an
+    /// error read mid-send would hold back the batches after it.
     /// The handler is called directly, not through `dispatch`: nesting through the whole of
     /// `dispatch` cost more than the queue it saves.
     #[inline]
