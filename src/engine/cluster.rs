@@ -1360,31 +1360,22 @@ impl Sim {
         }
         self.advance_high_watermark(li);
         self.wake_parked(li, true);
+        // The network is instant: the answer arrives now. Only a success is read at once: an error
+        // read in the middle of the producer's sending would hold back the batches after it
+        // (Kafka's sender sends every ready batch before it reads a response).
         if ack_last {
-            let node = self.producers[req.producer as usize].node;
-            let arrival = self.net.transit(self.now, Node::Broker(req.broker), Node::Client(node));
-            match arrival {
-                // Only a success is read at once: an error read in the middle of the producer's
-                // sending would hold back the batches after it (Kafka's sender sends every ready
-                // batch before it reads a response).
-                Some(t) if self.deliver_now(t, KIND_PRODUCE_RESPONSE, req.req_id) => {
-                    self.on_produce_response(req.producer, req.part, req.req_id, Ok(base));
-                    self.delivered();
-                }
-                _ => self.produce_response_at(arrival, req.producer, req.part, req.req_id, req.sent_us, Ok(base)),
+            if self.deliver_now(self.now, KIND_PRODUCE_RESPONSE, req.req_id) {
+                self.on_produce_response(req.producer, req.part, req.req_id, Ok(base));
+                self.delivered();
+            } else {
+                reply(self, Ok(base));
             }
         }
     }
 
     pub(crate) fn respond_produce(&mut self, b: u32, producer: u32, part: u32, req_id: u64, sent_us: SimTime, result: Result<u64, KafkaError>) {
         let node = self.producers[producer as usize].node;
-        let arrival = self.net.transit(self.now, Node::Broker(b), Node::Client(node));
-        self.produce_response_at(arrival, producer, part, req_id, sent_us, result);
-    }
-
-    /// A produce response arriving at `arrival` (None: lost, so the request times out).
-    fn produce_response_at(&mut self, arrival: Option<SimTime>, producer: u32, part: u32, req_id: u64, sent_us: SimTime, result: Result<u64, KafkaError>) {
-        match arrival {
+        match self.net.transit(self.now, Node::Broker(b), Node::Client(node)) {
             Some(t) => self.at(t, Event::ProduceResponse { producer, part, req_id, result }),
             None => {
                 let timeout = self.producers[producer as usize].cfg.request_timeout_ms * US_PER_MS;
