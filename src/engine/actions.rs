@@ -25,7 +25,13 @@ impl Sim {
         self.log.push(self.now, "error", format!("Ignored {}: {why}.", action.name()));
     }
 
+    /// Apply an action with inline delivery off (see `Sim::deliver_now`): an action runs many steps one
+    /// after another, and each must see the state the one before it left, not a reply to it.
     pub(crate) fn apply_action(&mut self, action: &Action) {
+        self.queued(|sim| sim.apply_action_now(action));
+    }
+
+    fn apply_action_now(&mut self, action: &Action) {
         // The metrics just before a fault, so views can show what it changed.
         if action.is_fault() {
             self.last_fault = Some(FaultSnapshot { t_us: self.now, action: action.name(), before: self.jmx_metrics() });

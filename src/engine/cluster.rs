@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Log, RecBlock, Recs};
-use super::sim::{Event, FetchResult, KafkaError, ProduceRequest, Sim};
+use super::sim::{fetch_response_subject, Event, FetchResult, KafkaError, ProduceRequest, Sim, KIND_CONSUMER_FETCH_RESPONSE, KIND_PRODUCE_RESPONSE};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, Endpoint, TopicSpec};
 
 /// Who sends or receives a message.
@@ -35,6 +35,9 @@ pub struct Network {
     /// (latency, jitter) per pair of sites, row-major: brokers, then controllers, then one site for
     /// every client. Filled from the default and the `links` overrides once, at the start.
     links: Vec<(SimTime, SimTime)>,
+    /// The latency of every link when all links have the same one, without jitter, and nothing is
+    /// lost: `transit` then answers without a lookup or a draw while nothing is cut.
+    uniform: Option<SimTime>,
     rng: SimRng,
     pub isolated: BTreeSet<u32>,
     /// Broker -> group number while the network is partitioned.
@@ -65,8 +68,10 @@ impl Network {
                 }
             }
         }
+        let uniform = (spec.network.loss <= 0.0 && links.iter().all(|&l| l == (default.0, 0))).then_some(default.0);
         Network {
             latency_us: default.0,
+            uniform,
             loss: spec.network.loss,
             brokers: nb,
             controllers: nc,
@@ -118,7 +123,23 @@ impl Network {
     }
 
     /// When a message sent now from `a` arrives at `b`, or None if it is lost or cannot get through.
+    /// Every message arrives the instant it is sent: one zero latency for every link, no jitter, no
+    /// loss, nothing cut.
+    pub fn instant(&self) -> bool {
+        self.uniform == Some(0) && self.isolated.is_empty() && self.group_of.is_empty()
+    }
+
     pub fn transit(&mut self, now: SimTime, a: Node, b: Node) -> Option<SimTime> {
+        match self.uniform {
+            Some(latency) if self.isolated.is_empty() && self.group_of.is_empty() => Some(now + latency),
+            _ => self.transit_any(now, a, b),
+        }
+    }
+
+    /// `transit` over links with their own latency, jitter or loss, or with cuts: apart, so the
+    /// common case above stays a few instructions.
+    #[inline(never)]
+    fn transit_any(&mut self, now: SimTime, a: Node, b: Node) -> Option<SimTime> {
         let uncut = self.isolated.is_empty() && self.group_of.is_empty();
         if !uncut && !self.reachable(a, b) {
             return None;
@@ -1240,12 +1261,16 @@ impl Sim {
             }
         }
         parked.truncate(kept);
-        // Answering cannot park new fetches (responses travel the network), but keep any anyway.
+        // Answering can park new fetches (an answer delivered inline, and the consumer's next
+        // fetch): they go after the ones still waiting.
         let added = std::mem::replace(&mut self.replicas[li].parked, parked);
         self.replicas[li].parked.extend(added);
+        // A fetch parked meanwhile (an answer delivered inline can lead to one) armed the timer.
         if let Some(next) = self.replicas[li].parked.iter().map(Parked::deadline).min() {
-            self.replicas[li].wait_timer = Some(next);
-            self.at(next, Event::FetchWaitExpired { broker: b, tp });
+            if self.replicas[li].wait_timer.is_none_or(|t| next < t) {
+                self.replicas[li].wait_timer = Some(next);
+                self.at(next, Event::FetchWaitExpired { broker: b, tp });
+            }
         }
     }
 
@@ -1324,13 +1349,28 @@ impl Sim {
         self.metrics.messages_in += n;
         r.log.append(batch, self.now, segment_bytes, segment_us);
         let last = base + n - 1;
+        // Over a zero-latency network an acks=1 acknowledgement is the leader's last step, after
+        // the fetches it wakes, so the producer can read it at once (see `deliver_now`). Elsewhere
+        // it goes out right after the append, as before.
+        let ack_last = req.acks == Acks::One && self.net.instant();
         if req.acks == Acks::All {
             self.replicas[li].purgatory.push_back(PendingProduce { producer: req.producer, part: req.part, req_id: req.req_id, base_offset: base, last_offset: last, sent_us: req.sent_us });
-        } else {
+        } else if !ack_last {
             reply(self, Ok(base));
         }
         self.advance_high_watermark(li);
         self.wake_parked(li, true);
+        // The network is instant: the answer arrives now. Only a success is read at once: an error
+        // read in the middle of the producer's sending would hold back the batches after it
+        // (Kafka's sender sends every ready batch before it reads a response).
+        if ack_last {
+            if self.deliver_now(self.now, KIND_PRODUCE_RESPONSE, req.req_id) {
+                self.on_produce_response(req.producer, req.part, req.req_id, Ok(base));
+                self.delivered();
+            } else {
+                reply(self, Ok(base));
+            }
+        }
     }
 
     pub(crate) fn respond_produce(&mut self, b: u32, producer: u32, part: u32, req_id: u64, sent_us: SimTime, result: Result<u64, KafkaError>) {
@@ -1377,6 +1417,11 @@ impl Sim {
     pub(crate) fn respond_consumer_fetch(&mut self, b: u32, g: u32, m: u32, tp: u32, session: u64, result: FetchResult) {
         let node = self.groups[g as usize].members[m as usize].node;
         match self.net.transit(self.now, Node::Broker(b), Node::Client(node)) {
+            // Share groups' answers always go through the queue.
+            Some(t) if !self.is_share(g) && self.deliver_now(t, KIND_CONSUMER_FETCH_RESPONSE, fetch_response_subject(tp, m)) => {
+                self.on_consumer_fetch_response(g, m, tp, session, result);
+                self.delivered();
+            }
             Some(t) => {
                 let result = self.boxed(result);
                 self.at(t, Event::ConsumerFetchResponse { group: g, member: m, tp, session, result })

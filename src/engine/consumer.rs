@@ -14,7 +14,7 @@ use super::kernel::{exp_us, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS}
 use super::producer::key_name;
 use super::log::{Batch, Record};
 use super::share_group::ShareState;
-use super::sim::{Event, FetchResult, KafkaError, Sim};
+use super::sim::{fetch_subject, Event, FetchResult, KafkaError, Sim, KIND_CONSUMER_FETCH};
 use crate::scenario::{ConsumerConfig, FailurePolicy, GroupSpec, GroupType, OffsetReset, ProcessingSpec, ResetTo};
 /// Client node ids for consumer members start here (producers use 0..).
 const MEMBER_NODE_BASE: u32 = 1 << 20;
@@ -387,6 +387,10 @@ impl Sim {
             return;
         }
         match self.net.transit(self.now, Node::Client(node), Node::Broker(leader)) {
+            Some(t) if self.deliver_now(t, KIND_CONSUMER_FETCH, fetch_subject(tp, offset)) => {
+                self.on_consumer_fetch(leader, tp, g, m, offset, session);
+                self.delivered();
+            }
             Some(t) => self.at(t, Event::ConsumerFetch { broker: leader, tp, group: g, member: m, offset, session }),
             None => self.at(self.now + timeout, Event::ConsumerFetchRetry { group: g, member: m, tp, session }),
         }

@@ -456,8 +456,12 @@ impl Sim {
         member.received = assignment.clone();
         member.owned = assignment;
         self.refresh_owners(g);
-        self.ensure_fetches(g, m);
-        self.start_poll(g, m);
+        // Its callers go on (another member's assignment, a JoinGroup that only a member not busy
+        // with a poll sends): the fetches' answers must wait for them, as over a network.
+        self.queued(|sim| {
+            sim.ensure_fetches(g, m);
+            sim.start_poll(g, m);
+        });
         !revoked.is_empty()
     }
 

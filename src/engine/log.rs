@@ -236,15 +236,28 @@ impl Log {
     }
 
     pub fn batch_index(&self, offset: u64) -> usize {
-        // Fetches mostly read the tail: look at the last few batches before searching the rest.
-        let mut hi = self.batches.len();
-        for _ in 0..4 {
-            if hi == 0 || self.batches[hi - 1].last_offset < offset {
-                return hi;
-            }
-            hi -= 1;
+        // Fetches mostly read near the tail (a consumer some records behind): search backwards from
+        // the end in doubling steps, so only the last few batches are touched, then bisect the last
+        // step. Bisecting the whole log touched a cold batch at every step: in an M/M/1 run, with a
+        // batch per record and the consumer tens of records behind, that was 6% of the time.
+        let n = self.batches.len();
+        if n == 0 || self.batches[n - 1].last_offset < offset {
+            return n;
         }
-        let mut lo = 0;
+        // The answer is at most `hi`: batches[hi] ends at or after `offset`.
+        let mut hi = n - 1;
+        let mut step = 1;
+        let mut lo = loop {
+            if hi < step {
+                break 0;
+            }
+            let probe = hi - step;
+            if self.batches[probe].last_offset < offset {
+                break probe + 1;
+            }
+            hi = probe;
+            step *= 2;
+        };
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.batches[mid].last_offset < offset {
@@ -409,6 +422,21 @@ mod tests {
         assert_eq!(log.records, 4);
         assert_eq!(log.batches.back().unwrap().last_offset, 3);
         assert_eq!(log.last_epoch(), 0);
+    }
+
+    /// The search from the tail finds what a plain bisection of the whole log finds, for every
+    /// offset, in logs of every length up to a few hundred batches.
+    #[test]
+    fn batch_index_agrees_with_bisection() {
+        let mut log = Log::default();
+        for k in 0..300u64 {
+            let n = 1 + k % 3;
+            log.append(batch(log.log_end_offset, n, 0), 0, 1 << 30, u64::MAX);
+            for offset in 0..=log.log_end_offset + 1 {
+                let want = log.batches.partition_point(|b| b.last_offset < offset);
+                assert_eq!(log.batch_index(offset), want, "{} batches, offset {offset}", log.batches.len());
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::cluster::Node;
 use super::kernel::{below, ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
 use super::log::{Batch, Rec, RecBlock, Recs, FLAG_TOMBSTONE, NULL_KEY, PRODUCER_SHIFT};
 use super::partitioner::{partition_for_key, round_robin_partition};
-use super::sim::{Event, KafkaError, Sim};
+use super::sim::{produce_subject, Event, KafkaError, ProduceRequest, Sim, KIND_PRODUCE_ARRIVE};
 use super::workload::{arrival_gap_us, KeyDraw};
 use crate::scenario::{Acks, Arrival, KeySpec, Partitioner, ProducerConfig, ProducerSpec};
 
@@ -308,6 +308,10 @@ impl Sim {
             return;
         }
         match self.net.transit(now, Node::Client(node), Node::Broker(leader)) {
+            Some(t) if self.deliver_now(t, KIND_PRODUCE_ARRIVE, produce_subject(tp, request.base_seq)) => {
+                self.on_produce(ProduceRequest { producer: p, part, tp, broker: leader, req_id, sent_us: now, idempotent, acks, batch: Rc::new(request) });
+                self.delivered();
+            }
             Some(t) => self.at(t, Event::ProduceArrive { producer: p, tp, broker: leader, acks, req_id, sent_us: now, batch: Rc::new(request) }),
             None => {
                 if acks != Acks::Zero {

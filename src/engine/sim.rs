@@ -112,8 +112,31 @@ pub enum Event {
 
 impl Traced for Event {
     fn trace_word(&self) -> u64 {
-        (self.kind() << 56) ^ self.subject()
+        trace_word(self.kind(), self.subject())
     }
+}
+
+#[inline]
+fn trace_word(kind: u64, subject: u64) -> u64 {
+    (kind << 56) ^ subject
+}
+
+/// Kinds of the messages `Sim::deliver_now` can hand over without an event, and their subjects.
+pub(crate) const KIND_PRODUCE_ARRIVE: u64 = 7;
+pub(crate) const KIND_PRODUCE_RESPONSE: u64 = 8;
+pub(crate) const KIND_CONSUMER_FETCH: u64 = 13;
+pub(crate) const KIND_CONSUMER_FETCH_RESPONSE: u64 = 14;
+#[inline]
+pub(crate) fn produce_subject(tp: u32, base_seq: u32) -> u64 {
+    ((tp as u64) << 32) | base_seq as u64
+}
+#[inline]
+pub(crate) fn fetch_subject(tp: u32, offset: u64) -> u64 {
+    ((tp as u64) << 40) ^ offset
+}
+#[inline]
+pub(crate) fn fetch_response_subject(tp: u32, member: u32) -> u64 {
+    ((tp as u64) << 16) | member as u64
 }
 
 impl Event {
@@ -126,14 +149,14 @@ impl Event {
             Event::ProducerArrival { .. } => 4,
             Event::LingerExpired { .. } => 5,
             Event::RetryReady { .. } => 6,
-            Event::ProduceArrive { .. } => 7,
-            Event::ProduceResponse { .. } => 8,
+            Event::ProduceArrive { .. } => KIND_PRODUCE_ARRIVE,
+            Event::ProduceResponse { .. } => KIND_PRODUCE_RESPONSE,
             Event::ReplicaFetch { .. } => 9,
             Event::ReplicaFetchResponse { .. } => 10,
             Event::ReplicaFetchRetry { .. } => 11,
             Event::FetchWaitExpired { .. } => 12,
-            Event::ConsumerFetch { .. } => 13,
-            Event::ConsumerFetchResponse { .. } => 14,
+            Event::ConsumerFetch { .. } => KIND_CONSUMER_FETCH,
+            Event::ConsumerFetchResponse { .. } => KIND_CONSUMER_FETCH_RESPONSE,
             Event::ConsumerFetchRetry { .. } => 15,
             Event::ConsumerBatchDone { .. } => 16,
             Event::GroupSessionExpired { .. } => 17,
@@ -161,13 +184,13 @@ impl Event {
             Event::Timeline { index } => *index as u64,
             Event::SpikeEnd { producer, .. } | Event::ProducerArrival { producer, .. } => *producer as u64,
             Event::LingerExpired { producer, part, .. } | Event::RetryReady { producer, part } => ((*producer as u64) << 32) | *part as u64,
-            Event::ProduceArrive { tp, batch, .. } => ((*tp as u64) << 32) | batch.base_seq as u64,
+            Event::ProduceArrive { tp, batch, .. } => produce_subject(*tp, batch.base_seq),
             Event::ProduceResponse { req_id, .. } => *req_id,
             Event::ReplicaFetch { tp, fetch_offset, .. } => ((*tp as u64) << 40) ^ fetch_offset,
             Event::ReplicaFetchResponse { tp, follower, .. } | Event::ReplicaFetchRetry { tp, follower, .. } => ((*tp as u64) << 8) | *follower as u64,
             Event::FetchWaitExpired { broker, tp } => ((*tp as u64) << 8) | *broker as u64,
-            Event::ConsumerFetch { tp, offset, .. } => ((*tp as u64) << 40) ^ offset,
-            Event::ConsumerFetchResponse { tp, member, .. } | Event::ConsumerFetchRetry { tp, member, .. } => ((*tp as u64) << 16) | *member as u64,
+            Event::ConsumerFetch { tp, offset, .. } => fetch_subject(*tp, *offset),
+            Event::ConsumerFetchResponse { tp, member, .. } | Event::ConsumerFetchRetry { tp, member, .. } => fetch_response_subject(*tp, *member),
             Event::ConsumerBatchDone { token, .. } => *token,
             Event::GroupSessionExpired { group, member, .. } | Event::GroupHeartbeat { group, member, .. } => ((*group as u64) << 32) | *member as u64,
             Event::GroupJoinDelay { group, round } | Event::RebalanceTimeout { group, round } => ((*group as u64) << 32) ^ round,
@@ -251,7 +274,18 @@ pub struct Sim {
     /// Emptied fetch-response boxes, reused by the next response (one allocation less per fetch).
     #[allow(clippy::vec_box)] // The boxes themselves are what is reused.
     pub(crate) fetch_boxes: Vec<Box<FetchResult>>,
+    /// How many messages are being delivered inline, one inside another (see `deliver_now`);
+    /// `INLINE_OFF` while inline delivery is off (building the run, applying an action, or for the
+    /// rest of an event once a chain went too deep).
+    pub(crate) inline_depth: u32,
 }
+
+/// Messages delivered inline nest at most this deep, so a chain of zero-latency requests and
+/// responses cannot grow the stack without bound.
+const INLINE_DEPTH_MAX: u32 = 8;
+/// `inline_depth` while inline delivery is off: far above the maximum, and it stays above it while
+/// the messages being delivered return.
+const INLINE_OFF: u32 = u32::MAX / 2;
 
 impl Sim {
     /// Build the cluster described by a validated scenario, at time zero.
@@ -284,6 +318,8 @@ impl Sim {
             last_fault: None,
             batch_vecs: Vec::new(),
             fetch_boxes: Vec::new(),
+            // No inline delivery while the run is being built.
+            inline_depth: INLINE_OFF,
         };
         sim.hash.fold(scenario.seed);
         sim.build_cluster();
@@ -293,6 +329,7 @@ impl Sim {
         }
         sim.metrics.start(&sim.groups, sim.end);
         sim.queue.push(0, Event::MetricsSample);
+        sim.inline_depth = 0;
         sim
     }
 
@@ -318,6 +355,54 @@ impl Sim {
 
     pub(crate) fn at(&mut self, time: SimTime, event: Event) {
         self.queue.push(time, event);
+    }
+
+    /// Whether a network message that arrives at `time` (a produce request, a consumer's fetch
+    /// request or its response) is handled at once, inside the handler that sent it, instead of
+    /// going through the queue as an event of its own. It is when it arrives now, over a
+    /// zero-latency link: it would be handled at this same instant anyway, only after the other
+    /// events due now. Then its time and trace word (`kind`, `subject`, as its event's would be)
+    /// go into the trace hash, the nesting depth goes up, and the caller calls the handler and
+    /// then `delivered`. It does not count as an event.
+    ///
+    /// Senders use this only where nothing they do after sending depends on the message not
+    /// having been handled yet (the last step of a handler, or a loop that re-reads its state);
+    /// code that does not fit that, such as applying an action or handing a consumer its
+    /// assignment, turns inline delivery off around itself with `queued`. Of the produce responses
+    /// only an acks=1 success is read at once, as the leader's last step (`on_produce`): a producer
+    /// sends every ready batch before it reads any response, as Kafka's sender thread does, and an
+    /// error read mid-send would hold back the batches after it.
+    /// The handler is called directly, not through `dispatch`: nesting through the whole of
+    /// `dispatch` cost more than the queue it saves.
+    #[inline]
+    pub(crate) fn deliver_now(&mut self, time: SimTime, kind: u64, subject: u64) -> bool {
+        if time != self.now {
+            return false;
+        }
+        if self.inline_depth >= INLINE_DEPTH_MAX {
+            // Too deep: this message and every later one of this event go through the queue, so
+            // none overtakes another on its way (a link delivers in order).
+            self.inline_depth = INLINE_OFF;
+            return false;
+        }
+        self.hash.fold(time);
+        self.hash.fold(trace_word(kind, subject));
+        self.inline_depth += 1;
+        true
+    }
+
+    /// The message `deliver_now` let through was handled.
+    #[inline]
+    pub(crate) fn delivered(&mut self) {
+        self.inline_depth -= 1;
+    }
+
+    /// Run `f` with inline delivery off: every message it sends goes through the queue.
+    pub(crate) fn queued<R>(&mut self, f: impl FnOnce(&mut Sim) -> R) -> R {
+        let depth = std::mem::replace(&mut self.inline_depth, INLINE_OFF);
+        let r = f(self);
+        self.inline_depth = depth;
+        r
     }
 
     super::kernel::run_loop!();
@@ -425,6 +510,8 @@ impl Sim {
     }
 
     fn dispatch(&mut self, ev: Event) {
+        // Every event starts with inline delivery on (see `deliver_now`).
+        self.inline_depth = 0;
         match ev {
             Event::Timeline { index } => {
                 let action = self.scenario.timeline[index as usize].action.clone();
