@@ -16,7 +16,7 @@ use super::groups::GroupsPanel;
 use super::logview::LogPanel;
 use super::metrics::MetricsPanel;
 use super::producers::ProducersPanel;
-use super::hooks::{use_builtin_texts, use_frames, use_share_links, use_shortcuts, use_sim, SimContext};
+use super::hooks::{use_builtin_texts, use_frames, use_share_links, use_shortcuts, use_sim, SimContext, SimHandle};
 use super::settings::SettingsMenu;
 use super::share::ShareMenu;
 use super::store::{format_count, format_hash, format_sim_time, Speed, Store};
@@ -40,6 +40,8 @@ pub fn App() -> Html {
     use_frames(store.playing, store.dispatcher());
     use_share_links(store.dispatcher());
     use_builtin_texts(store.dispatcher());
+    let sim = SimHandle::of(store.clone());
+    use_shortcuts(sim.clone());
     let body = match (*mode).clone() {
         Mode::Compare(start) => {
             let on_close = {
@@ -62,7 +64,6 @@ pub fn App() -> Html {
         }
         Mode::Run => html! {
             <>
-                <Shortcuts />
                 <TopBar on_mode={let mode = mode.clone(); Callback::from(move |m| mode.set(m))} />
                 <main class="layout">
                     <div class="column left">
@@ -71,7 +72,7 @@ pub fn App() -> Html {
                     </div>
                     <div class="column centre">
                         { messages(&store) }
-                        <Figures />
+                        { figures(&sim) }
                         <LogPanel />
                         <GroupsPanel />
                         <EditorPanel />
@@ -93,14 +94,6 @@ pub fn App() -> Html {
             <div class="app">{ body }</div>
         </ContextProvider<SimContext>>
     }
-}
-
-/// Installs the page's keyboard shortcuts (space: play/pause, →: step); renders nothing.
-#[component]
-fn Shortcuts() -> Html {
-    let sim = use_sim();
-    use_shortcuts(sim);
-    html! {}
 }
 
 #[derive(Properties, PartialEq)]
@@ -305,9 +298,7 @@ fn figure(label: &str, testid: &'static str, value: String, tone: Option<&'stati
 }
 
 /// The live figures of the run, read from the engine's `Summary`.
-#[component]
-fn Figures() -> Html {
-    let sim = use_sim();
+fn figures(sim: &SimHandle) -> Html {
     let s = &sim.summary;
     let status = if !sim.has_sim() {
         "No simulation loaded.".to_string()

@@ -30,6 +30,10 @@ impl Deref for SimHandle {
 }
 
 impl SimHandle {
+    /// The handle of a store the caller holds (the app, above its own context provider).
+    pub fn of(store: SimContext) -> SimHandle {
+        SimHandle { store }
+    }
     pub fn play(&self) {
         self.store.dispatch(Action::Play);
     }
