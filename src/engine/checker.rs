@@ -229,11 +229,12 @@ fn around<T>(all: Vec<T>, is_here: impl Fn(&T) -> bool) -> Vec<T> {
 }
 
 impl Sim {
-    /// Producer `producer`'s records of `key` still in `parts`, in the order sent and in each group's
-    /// processing order, around record `seq` (see `RecordStory::key_sent` and `processing`). It is rebuilt from what the checker
-    /// keeps: a record processed in order had the highest sequence number of its key so far, so
-    /// those come in sequence order; each late one came right after the in-order record its
-    /// `late` entry names, in the order the entries were kept.
+    /// Producer `producer`'s records of `key` still in `parts`, in the order sent and in each
+    /// group's processing order, around record `seq` (see `RecordStory::key_sent` and
+    /// `processing`). The processing order is rebuilt from what the checker keeps: a record
+    /// processed in order had the highest sequence number of its key so far, so those come in
+    /// sequence order; each late one came right after the in-order record its `late` entry names,
+    /// in the order the entries were kept.
     fn processing_order_of(&self, producer: u32, key: u32, seq: u64, parts: &[u32]) -> (Vec<u64>, Vec<ProcessingOrder>) {
         let c = &self.checker;
         // The key's sequence numbers, ascending and once each, through a bitset.
@@ -246,14 +247,23 @@ impl Sim {
                 }
             }
         }
-        let seqs: Vec<u64> = (0..bits.len() as u64 * 64).filter(|s| bits[(s / 64) as usize] & (1 << (s % 64)) != 0).collect();
+        let seqs: Vec<u64> = bits
+            .iter()
+            .enumerate()
+            .filter(|(_, &w)| w != 0)
+            .flat_map(|(i, &w)| (0..64u64).filter(move |b| w & (1 << b) != 0).map(move |b| i as u64 * 64 + b))
+            .collect();
         let mut out = Vec::new();
         for g in 0..self.groups.len() {
             let late: Vec<(u64, u64)> =
                 c.late[g].iter().map(|&(id, h)| (split(id), h)).filter(|((p, s), _)| *p == producer as usize && seqs.binary_search(&(*s as u64)).is_ok()).map(|((_, s), h)| (s as u64, h)).collect();
+            let mut is_late = vec![0u64; bits.len()];
+            for &(l, _) in &late {
+                is_late[(l / 64) as usize] |= 1 << (l % 64);
+            }
             let mut order: Vec<(u64, Option<u64>)> = Vec::new();
             let mut next_late = late.iter().peekable();
-            for &s in seqs.iter().filter(|&&s| c.processed(g, producer as usize, s as usize) && !late.iter().any(|l| l.0 == s)) {
+            for &s in seqs.iter().filter(|&&s| c.processed(g, producer as usize, s as usize) && is_late[(s / 64) as usize] & (1 << (s % 64)) == 0) {
                 while let Some(&&(l, h)) = next_late.peek().filter(|l| l.1 < s) {
                     order.push((l, Some(h)));
                     next_late.next();
