@@ -13,8 +13,9 @@ impl Sim {
         // The same, starting a sentence.
         let member_ = |g: &u32, m: &u32| format!("Member {m} of {}", group(g));
         let part = |p: &u32, part: &u32| self.producers.get(*p as usize).and_then(|pr| self.topics.get(pr.topic as usize)).map_or_else(String::new, |t| format!("{}-{part}", t.name));
+        let n_records = |n: usize| if n == 1 { "1 record".to_string() } else { format!("{n} records") };
         let records = |r: &FetchResult| match r {
-            FetchResult::Records { batches, .. } => format!("{} records", batches.iter().map(|b| b.len()).sum::<usize>()),
+            FetchResult::Records { batches, .. } => n_records(batches.iter().map(|b| b.len()).sum()),
             FetchResult::Diverging { end_offset } => format!("a diverging epoch: truncate to offset {end_offset}"),
             FetchResult::Error(e) => format!("error {}", e.name()),
         };
@@ -25,10 +26,10 @@ impl Sim {
             Event::SpikeEnd { producer: p, .. } => format!("The traffic spike of {} ends.", producer(p)),
             Event::MetricsSample => "The metrics are sampled.".into(),
             Event::ProducerArrival { producer: p, .. } => format!("{} sends a record.", producer(p)),
-            Event::LingerExpired { producer: p, part: i, .. } => format!("linger.ms is up for {}'s batch to {}: it is sent.", producer(p), part(p, i)),
+            Event::LingerExpired { producer: p, part: i, .. } => format!("linger.ms is up for the batch of {} to {}: it is sent.", producer(p), part(p, i)),
             Event::RetryReady { producer: p, part: i } => format!("retry.backoff.ms is over: {} retries its batch to {}.", producer(p), part(p, i)),
             Event::ProduceArrive { producer: p, tp, broker, batch, .. } => {
-                format!("A produce request of {} ({} records) reaches broker {broker} for {}.", producer(p), batch.len(), self.tp_name(*tp))
+                format!("A produce request of {} ({}) reaches broker {broker} for {}.", producer(p), n_records(batch.len()), self.tp_name(*tp))
             }
             Event::ProduceResponse { producer: p, part: i, result, .. } => match result {
                 Ok(offset) => format!("{} hears its batch to {} is stored at offset {offset}.", producer(p), part(p, i)),
