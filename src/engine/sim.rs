@@ -186,7 +186,7 @@ impl Event {
             Event::LingerExpired { producer, part, .. } | Event::RetryReady { producer, part } => ((*producer as u64) << 32) | *part as u64,
             Event::ProduceArrive { tp, batch, .. } => produce_subject(*tp, batch.base_seq),
             Event::ProduceResponse { req_id, .. } => *req_id,
-            Event::ReplicaFetch { tp, fetch_offset, .. } => ((*tp as u64) << 40) ^ fetch_offset,
+            Event::ReplicaFetch { tp, fetch_offset, .. } => fetch_subject(*tp, *fetch_offset),
             Event::ReplicaFetchResponse { tp, follower, .. } | Event::ReplicaFetchRetry { tp, follower, .. } => ((*tp as u64) << 8) | *follower as u64,
             Event::FetchWaitExpired { broker, tp } => ((*tp as u64) << 8) | *broker as u64,
             Event::ConsumerFetch { tp, offset, .. } => fetch_subject(*tp, *offset),
@@ -462,19 +462,22 @@ impl Sim {
     pub fn replay(scenario: &Scenario, actions: &[AppliedAction], stop: Option<StopAt>) -> Sim {
         let mut sim = Sim::new(scenario);
         for a in actions {
-            while sim.events < a.after_events && sim.step() {}
-            if sim.now < a.t_us {
-                sim.run_until(a.t_us);
-            }
+            sim.run_to(a.after_events, a.t_us);
             sim.apply(a.action.clone());
         }
         if let Some(stop) = stop {
-            while sim.events < stop.events && sim.step() {}
-            if sim.now < stop.t_us {
-                sim.run_until(stop.t_us);
-            }
+            sim.run_to(stop.events, stop.t_us);
         }
         sim
+    }
+
+    /// Run until at least `events` events have been processed and the clock reads `t_us`: where an
+    /// action was first applied, or where a replay stops.
+    fn run_to(&mut self, events: u64, t_us: SimTime) {
+        while self.events < events && self.step() {}
+        if self.now < t_us {
+            self.run_until(t_us);
+        }
     }
 
     /// Process the next event, as `step` does, and say in words what it was; None when nothing is
@@ -495,9 +498,7 @@ impl Sim {
         let mut sim = Sim::replay(&self.scenario, &before, Some(StopAt { t_us: 0, events: n.saturating_sub(1) }));
         let words = if n > 0 { sim.step_narrated() } else { None };
         for a in self.applied.iter().filter(|a| a.after_events == n) {
-            if sim.now < a.t_us {
-                sim.run_until(a.t_us);
-            }
+            sim.run_to(a.after_events, a.t_us);
             sim.apply(a.action.clone());
         }
         let dropped = self.applied.iter().filter(|a| a.after_events > n).count();
