@@ -385,8 +385,7 @@ impl Store {
         self.link_errors = Rc::new(Vec::new());
         self.summary = sim.summary();
         self.sim = Some(Rc::new(RefCell::new(sim)));
-        self.playing = false;
-        self.last_wall_ms = None;
+        self.pause_here();
         self.notice = Some(format!(
             "Opened a shared run: {} action{} replayed, paused where it was shared.",
             actions.len(),
@@ -412,8 +411,7 @@ impl Store {
         self.shared = None;
         self.link_errors = Rc::new(Vec::new());
         self.selected = Some(index);
-        self.playing = false;
-        self.last_wall_ms = None;
+        self.pause_here();
         if self.texts.is_empty() {
             // Not fetched yet: this one loads when they arrive.
             self.pending = Some((index, None));
@@ -463,8 +461,7 @@ impl Store {
     fn restart(mut self) -> Store {
         self.notice = None;
         self.record = None;
-        self.playing = false;
-        self.last_wall_ms = None;
+        self.pause_here();
         if let Some(scenario) = &self.scenario {
             let mut seeded = Scenario::clone(scenario);
             seeded.seed = self.seed;
@@ -481,8 +478,7 @@ impl Store {
             self.summary = sim.borrow().summary();
         }
         if self.finished() {
-            self.playing = false;
-            self.last_wall_ms = None;
+            self.pause_here();
         }
         self
     }
@@ -491,8 +487,7 @@ impl Store {
     /// actions up to then; determinism makes it the same run). Actions after `t_us` are dropped, and
     /// the notice says how many.
     fn go_to(mut self, t_us: u64) -> Store {
-        self.playing = false;
-        self.last_wall_ms = None;
+        self.pause_here();
         let Some(sim) = self.sim.clone() else { return self };
         let now = sim.borrow().now_us();
         let t_us = t_us.min(self.summary.end_us);
@@ -513,8 +508,7 @@ impl Store {
         let words = sim.borrow_mut().step_narrated()?;
         let (events, now) = (sim.borrow().events(), sim.borrow().now_us());
         self.narrated = Some(Rc::new((events, now, words)));
-        self.playing = false;
-        self.last_wall_ms = None;
+        self.pause_here();
         self.notice = None;
         Some(self.refresh_forced())
     }
@@ -525,8 +519,7 @@ impl Store {
         let (back, words, dropped) = self.sim.as_ref()?.borrow().back_one_event()?;
         self.narrated = words.map(|w| Rc::new((back.events(), back.now_us(), w)));
         self.sim = Some(Rc::new(RefCell::new(back)));
-        self.playing = false;
-        self.last_wall_ms = None;
+        self.pause_here();
         self.notice = undone(dropped);
         Some(self.refresh_forced())
     }
@@ -534,6 +527,12 @@ impl Store {
     /// The last event in words while the run stands right after it: (event number, time, words).
     pub fn narration(&self) -> Option<&(u64, u64, String)> {
         self.narrated.as_deref().filter(|n| n.0 == self.summary.events && self.has_sim())
+    }
+
+    /// Stop playing; the next Play starts timing its frames afresh.
+    fn pause_here(&mut self) {
+        self.playing = false;
+        self.last_wall_ms = None;
     }
 
     /// `refresh`, and count the change so `PartialEq` sees a new store (an action may change views
