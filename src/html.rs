@@ -78,15 +78,15 @@ pub fn record_story(s: &RecordStory, n: &Names) -> String {
     }
     out += "</ol>";
     if !s.key_order.is_empty() || !s.processing.is_empty() {
-        key_orders(&mut out, s, n);
+        key_orders(&mut out, s, n, where_.as_deref());
     }
     out
 }
 
 /// The story's key in three orders, side by side: sent (sequence numbers), stored in its
-/// partition's log, and processed by each group. A mark and a tooltip, not only a colour, flag each
+/// partition's log (`partition`, as `topic-N`), and processed by each group. A mark and a tooltip, not only a colour, flag each
 /// record out of place; this record is underlined.
-fn key_orders(out: &mut String, s: &RecordStory, n: &Names) {
+fn key_orders(out: &mut String, s: &RecordStory, n: &Names, partition: Option<&str>) {
     let row = |out: &mut String, label: &str, testid: &str, cells: &mut dyn Iterator<Item = (u64, Option<(char, String)>)>| {
         let _ = write!(out, "<dt>{}</dt><dd class=\"key-order mono\" data-testid=\"{testid}\">", escape_html(label));
         for (seq, flag) in cells {
@@ -109,8 +109,8 @@ fn key_orders(out: &mut String, s: &RecordStory, n: &Names) {
         escape_html(&n.producer(s.producer))
     );
     row(out, "Sent", "send-order", &mut s.key_sent.iter().map(|&q| (q, None)));
-    if let (false, Some(p)) = (s.key_order.is_empty(), s.partition) {
-        let label = format!("Stored in {}-{p}", n.topic(s.topic));
+    if let (false, Some(p)) = (s.key_order.is_empty(), partition) {
+        let label = format!("Stored in {p}");
         row(out, &label, "key-order", &mut s.key_order.iter().map(|&(offset, seq, bad)| (seq, bad.then(|| ('⚠', format!("stored at offset {offset}, after a record sent later"))))));
     }
     for p in &s.processing {
