@@ -385,6 +385,7 @@ impl Store {
         self.link_errors = Rc::new(Vec::new());
         self.summary = sim.summary();
         self.sim = Some(Rc::new(RefCell::new(sim)));
+        self.narrated = None;
         self.pause_here();
         self.notice = Some(format!(
             "Opened a shared run: {} action{} replayed, paused where it was shared.",
@@ -461,6 +462,8 @@ impl Store {
     fn restart(mut self) -> Store {
         self.notice = None;
         self.record = None;
+        // The words of a step belong to the run they were said of.
+        self.narrated = None;
         self.pause_here();
         if let Some(scenario) = &self.scenario {
             let mut seeded = Scenario::clone(scenario);
