@@ -34,23 +34,29 @@ fn same_seed_same_trace_hash_and_different_seed_differs() {
     assert_ne!(run(7).0, run(8).0);
 }
 
-#[test]
-fn running_in_chunks_gives_the_same_run() {
-    let s = faulty();
-    let mut whole = Sim::new(&s);
+/// Run `s` in one call, in odd chunks of time and events, and one event at a time: the same run
+/// each way. Returns the whole run.
+fn same_run_in_chunks(s: &Scenario) -> Sim {
+    let mut whole = Sim::new(s);
     whole.run();
-    let mut chunked = Sim::new(&s);
+    let mut chunked = Sim::new(s);
     let mut t = 0;
     while !chunked.is_finished() {
         t += 777_777;
         chunked.run_until(t);
         chunked.run_events(13);
     }
-    let mut stepped = Sim::new(&s);
+    let mut stepped = Sim::new(s);
     while stepped.step() {}
     assert_eq!(whole.trace_hash(), chunked.trace_hash());
     assert_eq!(whole.trace_hash(), stepped.trace_hash());
     assert_eq!(whole.check(), chunked.check());
+    whole
+}
+
+#[test]
+fn running_in_chunks_gives_the_same_run() {
+    same_run_in_chunks(&faulty());
 }
 
 /// Over a zero-latency network produce and fetch requests and fetch responses are handled inside
@@ -61,20 +67,7 @@ fn zero_latency_runs_in_chunks_give_the_same_run() {
     let mut s = faulty();
     s.cluster.network.latency_ms = 0.0;
     s.cluster.network.jitter_ms = 0.0;
-    let mut whole = Sim::new(&s);
-    whole.run();
-    let mut chunked = Sim::new(&s);
-    let mut t = 0;
-    while !chunked.is_finished() {
-        t += 777_777;
-        chunked.run_until(t);
-        chunked.run_events(13);
-    }
-    let mut stepped = Sim::new(&s);
-    while stepped.step() {}
-    assert_eq!(whole.trace_hash(), chunked.trace_hash());
-    assert_eq!(whole.trace_hash(), stepped.trace_hash());
-    assert_eq!(whole.check(), chunked.check());
+    let whole = same_run_in_chunks(&s);
     assert!(whole.summary().delivered > 0);
 }
 

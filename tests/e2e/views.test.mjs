@@ -104,11 +104,16 @@ test('a time in the event log seeks the run to that moment', { timeout: 60_000 }
   await page.close();
 });
 
-test('the checker lists a lost record and its story says how it was lost', { timeout: 90_000 }, async () => {
-  const page = await openApp(app);
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: 'acks1-loss' });
+/** Pick built-in scenario `label` and seek to its end. */
+async function openAtEnd(page, label) {
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label });
   const end = Number(await page.getByRole('slider', { name: 'Time' }).getAttribute('max'));
   await seekTo(page, end);
+}
+
+test('the checker lists a lost record and its story says how it was lost', { timeout: 90_000 }, async () => {
+  const page = await openApp(app);
+  await openAtEnd(page, 'acks1-loss');
   const checker = page.getByTestId('checker');
   const lost = checker.getByTestId('findings-lost');
   assert.equal(await lost.getByTestId('count').innerText(), '1');
@@ -133,9 +138,7 @@ test('the checker lists a lost record and its story says how it was lost', { tim
 
 test('the log outlines the duplicates and order violations the checker found', { timeout: 90_000 }, async () => {
   const page = await openApp(app);
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: 'reordering' });
-  const end = Number(await page.getByRole('slider', { name: 'Time' }).getAttribute('max'));
-  await seekTo(page, end);
+  await openAtEnd(page, 'reordering');
   const log = page.getByTestId('log-view');
   // The lossy network of this lesson leaves duplicates and reordered records in every partition;
   // the last offsets of at least one of them hold some, outlined, with the reason in the tooltip.
@@ -154,9 +157,7 @@ test('the log outlines the duplicates and order violations the checker found', {
 
 test("a record's story shows its key sent, stored and processed, with the records out of place marked", { timeout: 90_000 }, async () => {
   const page = await openApp(app);
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption({ label: 'reordering' });
-  const end = Number(await page.getByRole('slider', { name: 'Time' }).getAttribute('max'));
-  await seekTo(page, end);
+  await openAtEnd(page, 'reordering');
   const checker = page.getByTestId('checker');
   const late = checker.getByTestId('findings-processing');
   assert.ok(Number((await late.getByTestId('count').innerText()).replace(/,/g, '')) > 0);
