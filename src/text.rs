@@ -29,6 +29,14 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A decimal number as a person types it (`250`, `2.5`, `1e3`, spaces around allowed), read the way
+/// JSON reads numbers; None for anything else (`fast`, `NaN`, `.5`). The app reads form fields with
+/// this rather than `str::parse::<f64>`, whose exact-rounding tables would cost its wasm about 10 KB
+/// gzipped; serde_json's reader is in the app already.
+pub fn number(text: &str) -> Option<f64> {
+    serde_json::from_str::<f64>(text.trim()).ok()
+}
+
 /// Text made safe to place in HTML, in content or in a quoted attribute.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -66,5 +74,21 @@ mod tests {
         assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
         assert_eq!(first_sentence("One. Two."), "One.");
         assert_eq!(first_sentence("Only"), "Only");
+    }
+
+    #[test]
+    fn typed_numbers_are_read_as_json_reads_them() {
+        assert_eq!(number(" 250 "), Some(250.0));
+        assert_eq!(number("2.5"), Some(2.5));
+        assert_eq!(number("1e3"), Some(1_000.0));
+        assert_eq!(number("-0.25"), Some(-0.25));
+        assert_eq!(number("15"), Some(15.0));
+        for bad in ["", "fast", "NaN", "inf", "1,5", "2 5", "0x10"] {
+            assert_eq!(number(bad), None, "{bad:?}");
+        }
+        // The same value `str::parse` gives, for numbers people type.
+        for typed in ["0.1", "3.3", "1234.5678", "0.000123", "99999.99", "7e-3"] {
+            assert_eq!(number(typed), typed.parse::<f64>().ok(), "{typed}");
+        }
     }
 }

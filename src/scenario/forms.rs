@@ -3,7 +3,7 @@
 
 /// A rate typed by a person: a number of records per second, 0 to 10 million.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
-    let v: f64 = text.trim().parse().map_err(|_| format!("“{}” is not a number of records per second", text.trim()))?;
+    let v = crate::text::number(text).ok_or_else(|| format!("“{}” is not a number of records per second", text.trim()))?;
     if !(0.0..=super::parse::MAX_RATE_PER_SEC).contains(&v) {
         return Err("a rate is between 0 and 10 000 000 records per second".into());
     }
@@ -12,7 +12,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
 
 /// A spike's duration typed in seconds: more than 0, at most an hour.
 pub fn parse_duration_s(text: &str) -> Result<u64, String> {
-    let v: f64 = text.trim().parse().map_err(|_| format!("“{}” is not a number of seconds", text.trim()))?;
+    let v = crate::text::number(text).ok_or_else(|| format!("“{}” is not a number of seconds", text.trim()))?;
     if !(v > 0.0 && v <= 3600.0) {
         return Err("a spike lasts more than 0 and at most 3600 seconds".into());
     }
@@ -29,7 +29,9 @@ mod tests {
         assert_eq!(parse_rate("0"), Ok(0.0));
         assert_eq!(parse_rate("fast"), Err("“fast” is not a number of records per second".into()));
         assert_eq!(parse_rate("-1"), Err("a rate is between 0 and 10 000 000 records per second".into()));
-        assert_eq!(parse_rate("NaN"), Err("a rate is between 0 and 10 000 000 records per second".into()));
+        assert_eq!(parse_rate("NaN"), Err("“NaN” is not a number of records per second".into()));
+        assert_eq!(parse_rate("1e3"), Ok(1_000.0));
+        assert_eq!(parse_rate("12.5"), Ok(12.5));
         assert_eq!(parse_duration_s("2.5"), Ok(2_500));
         assert_eq!(parse_duration_s("0"), Err("a spike lasts more than 0 and at most 3600 seconds".into()));
         assert_eq!(parse_duration_s("1e9"), Err("a spike lasts more than 0 and at most 3600 seconds".into()));

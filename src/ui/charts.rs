@@ -229,7 +229,7 @@ fn font_size_px() -> f64 {
         .and_then(|w| {
             let root = w.document()?.document_element()?;
             let size = w.get_computed_style(&root).ok().flatten()?.get_property_value("font-size").ok()?;
-            size.trim_end_matches("px").parse::<f64>().ok()
+            crate::text::number(size.trim_end_matches("px"))
         })
         .unwrap_or(15.0)
 }

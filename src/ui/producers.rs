@@ -77,7 +77,7 @@ fn ProducerRow(props: &RowProps) -> Html {
     let on_factor = {
         let factor = factor.clone();
         Callback::from(move |e: Event| {
-            if let Ok(f) = e.target_unchecked_into::<HtmlSelectElement>().value().parse::<f64>() {
+            if let Some(f) = crate::text::number(&e.target_unchecked_into::<HtmlSelectElement>().value()) {
                 factor.set(f);
             }
         })
