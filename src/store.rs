@@ -19,6 +19,12 @@ use crate::scenario::builtin::BUILTIN_NAMES;
 use crate::scenario::workspace::{Workspace, WORKSPACE_VERSION};
 use crate::scenario::{parse_scenario, Action as SimAction, Scenario, Session};
 
+/// Going forwards, the store keeps a copy of the run every this many events (at first), so going
+/// back re-simulates at most about this many events (in the browser, a few tenths of a second).
+pub const CHECKPOINT_EVENTS: u64 = 250_000;
+/// Copies kept at most: past this, every other one goes and the spacing doubles (memory stays
+/// bounded on long runs; going back then re-simulates at most twice as far, and so on).
+pub const MAX_CHECKPOINTS: usize = 16;
 /// What the Step button advances: 100 ms of simulated time.
 pub const STEP_US: u64 = 100_000;
 /// The most engine events one animation frame may process, at any speed.
@@ -162,6 +168,10 @@ pub struct Store {
     /// The last engine event in words, after stepping by events: (its number, its time, the words).
     /// Views show it while the run stands at that event (`narration()`).
     narrated: Option<Rc<(u64, u64, String)>>,
+    /// Copies of this run taken as it went forwards, every `checkpoint_every` events: going back
+    /// re-simulates from the latest one before the target instead of from t = 0.
+    checkpoints: Rc<Vec<Rc<Sim>>>,
+    checkpoint_every: u64,
     /// The built-in scenarios' text, in `BUILTIN_NAMES` order, once fetched (empty until then).
     texts: Rc<Vec<String>>,
     /// What to load when the texts arrive: the scenario index and the saved seed.
@@ -237,6 +247,8 @@ impl Store {
             link_errors: Rc::new(Vec::new()),
             record: None,
             narrated: None,
+            checkpoints: Rc::new(Vec::new()),
+            checkpoint_every: CHECKPOINT_EVENTS,
             texts: Rc::new(Vec::new()),
             pending: None,
             running: Rc::new(String::new()),
@@ -386,6 +398,7 @@ impl Store {
         self.summary = sim.summary();
         self.sim = Some(Rc::new(RefCell::new(sim)));
         self.narrated = None;
+        self.forget_checkpoints();
         self.pause_here();
         self.notice = Some(format!(
             "Opened a shared run: {} action{} replayed, paused where it was shared.",
@@ -472,7 +485,46 @@ impl Store {
             self.summary = sim.summary();
             self.sim = Some(Rc::new(RefCell::new(sim)));
         }
+        self.forget_checkpoints();
         self
+    }
+
+    /// How many copies of the run are kept to go back from.
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    fn forget_checkpoints(&mut self) {
+        self.checkpoints = Rc::new(Vec::new());
+        self.checkpoint_every = CHECKPOINT_EVENTS;
+    }
+
+    /// Keep a copy of the run when it has gone `checkpoint_every` events past the last copy.
+    fn take_checkpoint(&mut self) {
+        let Some(sim) = &self.sim else { return };
+        let last = self.checkpoints.last().map_or(0, |c| c.events());
+        if self.summary.events < last + self.checkpoint_every {
+            return;
+        }
+        let mut kept: Vec<Rc<Sim>> = self.checkpoints.iter().cloned().collect();
+        kept.push(Rc::new(sim.borrow().clone()));
+        if kept.len() > MAX_CHECKPOINTS {
+            kept = kept.into_iter().skip(1).step_by(2).collect();
+            self.checkpoint_every *= 2;
+        }
+        self.checkpoints = Rc::new(kept);
+    }
+
+    /// The latest copy of the run no later than (`t_us`, `events`), to re-simulate from.
+    fn checkpoint_before(&self, t_us: u64, events: u64) -> Option<Rc<Sim>> {
+        self.checkpoints.iter().rev().find(|c| c.now_us() <= t_us && c.events() <= events).cloned()
+    }
+
+    /// Going back to `t_us` leaves the copies after it behind: they are of a future that may change.
+    fn drop_checkpoints_after(&mut self, t_us: u64) {
+        if self.checkpoints.iter().any(|c| c.now_us() > t_us) {
+            self.checkpoints = Rc::new(self.checkpoints.iter().filter(|c| c.now_us() <= t_us).cloned().collect());
+        }
     }
 
     /// Re-read the summary and stop playing at the end of the scenario.
@@ -480,6 +532,7 @@ impl Store {
         if let Some(sim) = &self.sim {
             self.summary = sim.borrow().summary();
         }
+        self.take_checkpoint();
         if self.finished() {
             self.pause_here();
         }
@@ -495,10 +548,16 @@ impl Store {
         let now = sim.borrow().now_us();
         let t_us = t_us.min(self.summary.end_us);
         if t_us >= now {
-            sim.borrow_mut().run_until(t_us);
+            // In slices, keeping a copy of the run every `checkpoint_every` events on the way.
+            while !sim.borrow_mut().run_until_at_most(t_us, self.checkpoint_every) {
+                self.summary = sim.borrow().summary();
+                self.take_checkpoint();
+            }
             self.notice = None;
         } else {
-            let (rewound, dropped) = sim.borrow().rewound(t_us);
+            let base = self.checkpoint_before(t_us, u64::MAX);
+            let (rewound, dropped) = sim.borrow().rewound(t_us, base.as_deref());
+            self.drop_checkpoints_after(t_us);
             self.sim = Some(Rc::new(RefCell::new(rewound)));
             self.notice = undone(dropped);
         }
@@ -519,7 +578,11 @@ impl Store {
     /// Pause and go back one event: the run re-simulated to one event fewer, with the words of what
     /// is now its last event; later actions are dropped, and the notice says how many.
     fn step_event_back(mut self) -> Option<Store> {
-        let (back, words, dropped) = self.sim.as_ref()?.borrow().back_one_event()?;
+        let events = self.summary.events;
+        let base = self.checkpoint_before(u64::MAX, events.saturating_sub(2));
+        let (back, words, dropped) = self.sim.as_ref()?.borrow().back_one_event(base.as_deref())?;
+        let t_us = back.now_us();
+        self.drop_checkpoints_after(t_us);
         self.narrated = words.map(|w| Rc::new((back.events(), back.now_us(), w)));
         self.sim = Some(Rc::new(RefCell::new(back)));
         self.pause_here();

@@ -113,10 +113,10 @@ fn a_rewound_run_is_the_run_that_stopped_there() {
     let mut original = Sim::new(&s);
     drive(&mut original, 15_000_000);
     // Rewinding to now changes nothing.
-    let (same, dropped) = original.rewound(original.now_us());
+    let (same, dropped) = original.rewound(original.now_us(), None);
     assert_eq!((same.trace_hash(), same.now_us(), dropped), (original.trace_hash(), original.now_us(), 0));
     // Rewinding to 7 s equals a run that stopped at 7 s; the restart at 9 s is dropped.
-    let (back, dropped) = original.rewound(7_000_000);
+    let (back, dropped) = original.rewound(7_000_000, None);
     let mut reference = Sim::new(&s);
     drive(&mut reference, 7_000_000);
     assert_eq!(dropped, 1);

@@ -190,7 +190,7 @@ fn stepping_back_and_seeking_give_the_same_run_as_a_fresh_one() {
     assert_eq!(store.notice.as_deref(), Some("Went back in time: 1 later action was undone."));
 
     // An action before the rewind point is kept, replayed where it happened.
-    let store = run(loaded(), [Action::Seek(2_000_000), Action::Apply(crash_broker_1()), Action::Seek(3_000_000), Action::Apply(SimAction::AddConsumer { group: "billing".into() }), Action::Seek(3_500_000), Action::Apply(SimAction::HealNetwork), Action::Seek(2_500_000)]);
+    let store = run(loaded(), [Action::Seek(2_000_000), Action::Apply(crash_broker_1()), Action::Seek(3_000_000), Action::Apply(SimAction::AddConsumer { group: "billing".into() }), Action::Seek(3_500_000), Action::Apply(SimAction::HealNetwork), Action::Seek(6_000_000)]);
     let mut reference = fresh("quickstart", 1);
     reference.run_until(2_000_000);
     reference.apply(crash_broker_1());
@@ -618,4 +618,38 @@ fn a_step_back_by_an_event_drops_a_later_action_and_says_so() {
     // At t = 0, before any event, there is nothing to go back over.
     let start = loaded();
     assert!(Rc::ptr_eq(&start, &start.clone().update(Action::StepEventBack)));
+}
+
+#[test]
+fn going_back_re_simulates_from_the_latest_copy_of_the_run_and_lands_on_the_same_run() {
+    let store = run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(6_000_000)]);
+    let copies = store.checkpoints();
+    assert!(copies >= 2 && copies as u64 <= store.summary.events / streamlab::store::CHECKPOINT_EVENTS, "{copies} copies for {} events", store.summary.events);
+    let store = run(store, [Action::Apply(crash_broker_1()), Action::Seek(6_200_000), Action::Seek(2_000_000)]);
+    let mut engine = fresh("bench", 1);
+    engine.run_until(2_000_000);
+    assert_eq!((store.summary.events, store.summary.trace_hash), (engine.events(), engine.trace_hash()));
+    assert_eq!(store.notice.as_deref(), Some("Went back in time: 1 later action was undone."));
+    assert!(store.checkpoints() < copies, "the copies after 2 s are left behind");
+    let back = run(store, [Action::StepEventBack]);
+    let mut engine = fresh("bench", 1);
+    while engine.events() < back.summary.events {
+        engine.step();
+    }
+    assert_eq!(back.summary.trace_hash, engine.trace_hash());
+    // A new scenario starts without copies.
+    assert_eq!(run(back, [Action::SelectScenario(index("quickstart"))]).checkpoints(), 0);
+}
+
+#[test]
+fn copies_of_a_long_run_stay_bounded_and_still_land_on_the_same_run() {
+    use streamlab::store::{CHECKPOINT_EVENTS, MAX_CHECKPOINTS};
+    let store = run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(20_000_000)]);
+    let events = store.summary.events;
+    assert!(events > (MAX_CHECKPOINTS as u64 + 1) * CHECKPOINT_EVENTS, "{events} events: enough for the copies to be thinned");
+    assert!((MAX_CHECKPOINTS / 2..=MAX_CHECKPOINTS).contains(&store.checkpoints()), "{} copies", store.checkpoints());
+    let back = run(store, [Action::Seek(9_000_000)]);
+    let mut engine = fresh("bench", 1);
+    engine.run_until(9_000_000);
+    assert_eq!((back.summary.events, back.summary.trace_hash), (engine.events(), engine.trace_hash()));
 }

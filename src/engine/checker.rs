@@ -25,7 +25,7 @@ const FAILED: u8 = 4;
 const EXPIRED: u8 = 8;
 const CONSUMED: u8 = 16;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Checker {
     /// Per producer, per record sequence: status bits.
     status: Vec<Vec<u8>>,

@@ -26,6 +26,7 @@ impl Node {
 
 /// Links between nodes: latency with optional jitter (FIFO per link, like TCP), random loss, and the
 /// cuts a user makes (isolated brokers, groups of brokers that cannot reach each other).
+#[derive(Clone)]
 pub struct Network {
     /// The default one-way latency (`network.latency_ms`).
     pub latency_us: SimTime,
@@ -172,6 +173,7 @@ impl Network {
     }
 }
 
+#[derive(Clone)]
 pub struct Broker {
     pub id: u32,
     pub rack: Option<String>,
@@ -183,13 +185,14 @@ pub struct Broker {
     pub replicas: Vec<u32>,
 }
 
+#[derive(Clone)]
 pub struct ControllerNode {
     pub up: bool,
 }
 
 /// What the active controller knows and decides; replicated by the KRaft quorum, so it survives a
 /// controller failover intact.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Quorum {
     pub active: Option<u32>,
     pub term: u64,
@@ -201,6 +204,7 @@ pub struct Quorum {
     pub next_rebalance_check: SimTime,
 }
 
+#[derive(Clone)]
 pub struct TopicState {
     pub name: String,
     pub spec: TopicSpec,
@@ -209,6 +213,7 @@ pub struct TopicState {
 }
 
 /// The controller's record of one partition.
+#[derive(Clone)]
 pub struct PartitionMeta {
     pub topic: u32,
     pub partition: u32,
@@ -261,6 +266,7 @@ pub struct ProducerEntry {
 }
 
 /// One replica of one partition on one broker.
+#[derive(Clone)]
 pub struct Replica {
     pub broker: u32,
     pub tp: u32,

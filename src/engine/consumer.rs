@@ -30,6 +30,7 @@ pub enum Outcome {
 }
 
 /// The group's failure handling, resolved from its `failures` spec.
+#[derive(Clone)]
 pub struct Failures {
     pub rate: f64,
     /// Key indices whose records always fail.
@@ -41,13 +42,14 @@ pub struct Failures {
 }
 
 /// A record waiting in the retry topic: when it is due, which try comes next.
+#[derive(Clone)]
 pub struct RetryEntry {
     pub due: SimTime,
     pub record: Record,
     pub attempt: u32,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct MemberPartition {
     /// The failure policy `stop` stopped this partition at `position`.
     pub blocked: bool,
@@ -63,6 +65,7 @@ pub struct MemberPartition {
     pub buffer: VecDeque<(Rc<Batch>, u64, u64)>,
 }
 
+#[derive(Clone)]
 pub struct Member {
     pub idx: u32,
     pub node: u32,
@@ -105,6 +108,7 @@ pub struct Member {
     pub rr: usize,
 }
 
+#[derive(Clone)]
 pub struct Group {
     pub id: String,
     pub idx: u32,

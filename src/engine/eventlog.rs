@@ -15,7 +15,7 @@ pub struct LogLine {
     pub text: String,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct EventLog {
     pub lines: VecDeque<LogLine>,
     pub dropped: u64,

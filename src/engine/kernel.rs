@@ -22,6 +22,7 @@ pub fn ms_to_us(ms: f64) -> SimTime {
     }
 }
 
+#[derive(Clone)]
 struct Entry<E> {
     time: SimTime,
     seq: u64,
@@ -77,6 +78,7 @@ fn key(time: SimTime, seq: u64) -> u128 {
 }
 
 /// Pending events, popped in (time, insertion sequence) order.
+#[derive(Clone)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     /// Events at least `FAR` ahead that got no lane (timers: heartbeats, ticks, timeouts), apart

@@ -30,6 +30,7 @@ pub struct Sample {
     pub p99_us: u64,
 }
 
+#[derive(Clone)]
 pub struct Metrics {
     pub sent: u64,
     pub acked: u64,

@@ -20,6 +20,7 @@ use crate::scenario::{Acks, Arrival, KeySpec, Partitioner, ProducerConfig, Produ
 /// Per-record overhead Kafka adds in a batch (record headers, varints), for byte accounting.
 const RECORD_OVERHEAD: u32 = 20;
 
+#[derive(Clone)]
 pub struct OpenBatch {
     pub id: u64,
     /// Id and timestamp of the first record: the bases of the records' deltas.
@@ -41,7 +42,7 @@ pub struct ProducerBatch {
     pub req_id: u64,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct ProducerPartition {
     pub open: Option<OpenBatch>,
     pub queue: VecDeque<ProducerBatch>,
@@ -52,6 +53,7 @@ pub struct ProducerPartition {
     pub spare: Vec<Rec>,
 }
 
+#[derive(Clone)]
 pub struct Producer {
     pub name: String,
     pub idx: u32,

@@ -143,6 +143,7 @@ pub struct ShareStats {
 }
 
 /// Everything a share group keeps besides its `Group`.
+#[derive(Clone)]
 pub struct ShareState {
     pub cfg: ShareConfig,
     pub parts: Vec<SharePartition>,

@@ -242,6 +242,7 @@ pub struct FaultSnapshot {
 
 
 /// The simulated system.
+#[derive(Clone)]
 pub struct Sim {
     pub(crate) scenario: Scenario,
     pub(crate) now: SimTime,
@@ -440,19 +441,20 @@ impl Sim {
         &self.applied
     }
 
-    /// The same run as it was at `t_us` (at most now): a fresh `Sim` of the same scenario replays the
-    /// actions applied up to then, each after exactly as many events as the first time, so the copy
-    /// is identical to the original at that moment, trace hash included. Stepping backwards in time
-    /// is this: determinism makes re-simulating exact. Actions applied after `t_us` are not replayed;
-    /// the second value counts them.
-    pub fn rewound(&self, t_us: SimTime) -> (Sim, usize) {
+    /// The same run as it was at `t_us` (at most now): the actions applied up to then are replayed,
+    /// each after exactly as many events as the first time, so the copy is identical to the
+    /// original at that moment, trace hash included. Stepping backwards in time is this:
+    /// determinism makes re-simulating exact. The replay starts from `base`, an earlier copy of this
+    /// run (a checkpoint), when it can, else from t = 0. Actions applied after `t_us` are not
+    /// replayed; the second value counts them.
+    pub fn rewound(&self, t_us: SimTime, base: Option<&Sim>) -> (Sim, usize) {
         let t = t_us.min(self.now);
         let kept: Vec<AppliedAction> = self.applied.iter().filter(|a| a.t_us <= t).cloned().collect();
         let dropped = self.applied.len() - kept.len();
         // Exactly where the original stands when going to now, even if it stopped between events of
         // one instant.
         let stop = if t == self.now { StopAt { t_us: t, events: self.events } } else { StopAt { t_us: t, events: 0 } };
-        (Sim::replay(&self.scenario, &kept, Some(stop)), dropped)
+        (self.start_from(base, &kept, t, stop.events).replayed(&kept, Some(stop)), dropped)
     }
 
     /// A fresh run of `scenario` with `actions` applied where they were first applied (after the
@@ -460,15 +462,47 @@ impl Sim {
     /// events and at `stop.t_us`), or at the last action when there is no stop. Actions must be in
     /// the order they were applied; the session reader checks that.
     pub fn replay(scenario: &Scenario, actions: &[AppliedAction], stop: Option<StopAt>) -> Sim {
-        let mut sim = Sim::new(scenario);
-        for a in actions {
-            sim.run_to(a.after_events, a.t_us);
-            sim.apply(a.action.clone());
+        Sim::new(scenario).replayed(actions, stop)
+    }
+
+    /// This run carried on along `actions`, of which it has applied the first `self.applied.len()`
+    /// already: the rest applied where they were first applied, then stopped at `stop` (see
+    /// `replay`).
+    fn replayed(mut self, actions: &[AppliedAction], stop: Option<StopAt>) -> Sim {
+        for a in actions.iter().skip(self.applied.len()) {
+            self.run_to(a.after_events, a.t_us);
+            self.apply(a.action.clone());
         }
         if let Some(stop) = stop {
-            sim.run_to(stop.events, stop.t_us);
+            self.run_to(stop.events, stop.t_us);
         }
-        sim
+        self
+    }
+
+    /// Where a replay of this run along `actions` to (`t_us`, `events`) can start: a copy of `base`
+    /// when it is an earlier moment of this same run that has applied a prefix of `actions`, else
+    /// a fresh run.
+    fn start_from(&self, base: Option<&Sim>, actions: &[AppliedAction], t_us: SimTime, events: u64) -> Sim {
+        match base {
+            Some(b) if b.now <= t_us && b.events <= events && actions.starts_with(&b.applied) && b.scenario.seed == self.scenario.seed => b.clone(),
+            _ => Sim::new(&self.scenario),
+        }
+    }
+
+    /// `run_until(t_us)` in slices of at most `max_events` events: true once it got there, false
+    /// when it stopped after `max_events` (call again to go on). The same run either way.
+    pub fn run_until_at_most(&mut self, t_us: SimTime, max_events: u64) -> bool {
+        let t = t_us.min(self.end);
+        for _ in 0..max_events {
+            match super::kernel::take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
+                Some(ev) => self.dispatch(ev),
+                None => {
+                    self.now = self.now.max(t);
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Run until at least `events` events have been processed and the clock reads `t_us`: where an
@@ -489,13 +523,15 @@ impl Sim {
         Some(words)
     }
 
-    /// This run one event back: re-simulated to one event fewer (with the actions applied before
-    /// that point), the last of those events in words (None back at event 0), and how many actions
-    /// applied later were dropped. None when no event has happened yet.
-    pub fn back_one_event(&self) -> Option<(Sim, Option<String>, usize)> {
+    /// This run one event back: re-simulated (from `base` when it can, as `rewound`) to one event
+    /// fewer, with the actions applied before that point; the last of those events in words (None
+    /// back at event 0), and how many actions applied later were dropped. None when no event has
+    /// happened yet.
+    pub fn back_one_event(&self, base: Option<&Sim>) -> Option<(Sim, Option<String>, usize)> {
         let n = self.events.checked_sub(1)?;
         let before: Vec<AppliedAction> = self.applied.iter().filter(|a| a.after_events < n).cloned().collect();
-        let mut sim = Sim::replay(&self.scenario, &before, Some(StopAt { t_us: 0, events: n.saturating_sub(1) }));
+        let start = self.start_from(base, &before, SimTime::MAX, n.saturating_sub(1));
+        let mut sim = start.replayed(&before, Some(StopAt { t_us: 0, events: n.saturating_sub(1) }));
         let words = if n > 0 { sim.step_narrated() } else { None };
         for a in self.applied.iter().filter(|a| a.after_events == n) {
             sim.run_to(a.after_events, a.t_us);

@@ -11,6 +11,7 @@ use super::kernel::{below, exp_us, unit, SimRng, SimTime};
 use crate::scenario::{Arrival, KeySpec, ProducerSpec};
 
 /// A key distribution, ready to draw from (the zipf weights are summed once).
+#[derive(Clone)]
 pub(crate) struct KeyDraw {
     spec: KeySpec,
     zipf_cdf: Vec<f64>,
