@@ -190,7 +190,7 @@ fn stepping_back_and_seeking_give_the_same_run_as_a_fresh_one() {
     assert_eq!(store.notice.as_deref(), Some("Went back in time: 1 later action was undone."));
 
     // An action before the rewind point is kept, replayed where it happened.
-    let store = run(loaded(), [Action::Seek(2_000_000), Action::Apply(crash_broker_1()), Action::Seek(3_000_000), Action::Apply(SimAction::AddConsumer { group: "billing".into() }), Action::Seek(3_500_000), Action::Apply(SimAction::HealNetwork), Action::Seek(6_000_000)]);
+    let store = run(loaded(), [Action::Seek(2_000_000), Action::Apply(crash_broker_1()), Action::Seek(3_000_000), Action::Apply(SimAction::AddConsumer { group: "billing".into() }), Action::Seek(3_500_000), Action::Apply(SimAction::HealNetwork), Action::Seek(2_500_000)]);
     let mut reference = fresh("quickstart", 1);
     reference.run_until(2_000_000);
     reference.apply(crash_broker_1());
