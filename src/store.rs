@@ -14,10 +14,10 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::engine::{Sim, Summary};
+use crate::engine::{Rewind, Sim, Summary};
 use crate::scenario::builtin::BUILTIN_NAMES;
 use crate::scenario::workspace::{Workspace, WORKSPACE_VERSION};
-use crate::scenario::{parse_scenario, Action as SimAction, Scenario, Session};
+use crate::scenario::{parse_scenario, Action as SimAction, AppliedAction, Scenario, Session, StopAt};
 
 /// Going forwards, the store keeps a copy of the run every this many events (at first), so going
 /// back re-simulates at most about this many events (in the browser, a few tenths of a second).
@@ -25,6 +25,10 @@ pub const CHECKPOINT_EVENTS: u64 = 250_000;
 /// Copies kept at most: past this, every other one goes and the spacing doubles (memory stays
 /// bounded on long runs; going back then re-simulates at most twice as far, and so on).
 pub const MAX_CHECKPOINTS: usize = 16;
+/// A seek (the timeline, Step back) runs at most this many engine events per frame, so a long one
+/// (re-simulating from a copy far back, or going far ahead) keeps the page responsive and shows the
+/// run sweeping to its target.
+pub const SEEK_EVENTS_PER_FRAME: u64 = 100_000;
 /// What the Step button advances: 100 ms of simulated time.
 pub const STEP_US: u64 = 100_000;
 /// The most engine events one animation frame may process, at any speed.
@@ -172,6 +176,8 @@ pub struct Store {
     /// re-simulates from the latest one before the target instead of from t = 0.
     checkpoints: Rc<Vec<Rc<Sim>>>,
     checkpoint_every: u64,
+    /// The seek in progress, run a slice per frame (`SEEK_EVENTS_PER_FRAME`).
+    seeking: Option<Rc<Seeking>>,
     /// The built-in scenarios' text, in `BUILTIN_NAMES` order, once fetched (empty until then).
     texts: Rc<Vec<String>>,
     /// What to load when the texts arrive: the scenario index and the saved seed.
@@ -182,6 +188,14 @@ pub struct Store {
     /// The checker's last findings and the moment they are for (see `findings`), shared by the
     /// checker panel and the log view.
     checked: Rc<RefCell<Option<(FindingsKey, Findings)>>>,
+}
+
+/// A seek on its way: the run replays `actions` (the ones it has not applied yet, where they were
+/// first applied) and stops at `stop`; `dropped` of the run's actions came after the target.
+struct Seeking {
+    actions: Vec<AppliedAction>,
+    stop: StopAt,
+    dropped: usize,
 }
 
 /// What the findings were computed for: events (while playing, in steps of CHECK_EVERY), the
@@ -211,6 +225,7 @@ impl PartialEq for Store {
             && Rc::ptr_eq(&self.link_errors, &other.link_errors)
             && self.record == other.record
             && self.narrated.as_ref().map(Rc::as_ptr) == other.narrated.as_ref().map(Rc::as_ptr)
+            && self.seeking.as_ref().map(Rc::as_ptr) == other.seeking.as_ref().map(Rc::as_ptr)
             && Rc::ptr_eq(&self.texts, &other.texts)
             && self.pending == other.pending
             && match (&self.sim, &other.sim) {
@@ -249,6 +264,7 @@ impl Store {
             narrated: None,
             checkpoints: Rc::new(Vec::new()),
             checkpoint_every: CHECKPOINT_EVENTS,
+            seeking: None,
             texts: Rc::new(Vec::new()),
             pending: None,
             running: Rc::new(String::new()),
@@ -494,7 +510,9 @@ impl Store {
         self.checkpoints.len()
     }
 
+    /// A new run: no copies of the old one, and no seek on its way.
     fn forget_checkpoints(&mut self) {
+        self.seeking = None;
         self.checkpoints = Rc::new(Vec::new());
         self.checkpoint_every = CHECKPOINT_EVENTS;
     }
@@ -540,28 +558,64 @@ impl Store {
     }
 
     /// Pause at simulated time `t_us`: run forwards, or rewind (re-simulate the run with the user's
-    /// actions up to then; determinism makes it the same run). Actions after `t_us` are dropped, and
-    /// the notice says how many.
+    /// actions up to then, from the latest copy before it; determinism makes it the same run).
+    /// Actions after `t_us` are dropped, and the notice says how many. The first slice runs now; a
+    /// longer seek goes on a slice per frame (`seeking`).
     fn go_to(mut self, t_us: u64) -> Store {
         self.pause_here();
         let Some(sim) = self.sim.clone() else { return self };
         let now = sim.borrow().now_us();
         let t_us = t_us.min(self.summary.end_us);
-        if t_us >= now {
-            // In slices, keeping a copy of the run every `checkpoint_every` events on the way.
-            while !sim.borrow_mut().run_until_at_most(t_us, self.checkpoint_every) {
-                self.summary = sim.borrow().summary();
-                self.take_checkpoint();
-            }
-            self.notice = None;
+        let plan = if t_us >= now {
+            Seeking { actions: sim.borrow().applied_actions().to_vec(), stop: StopAt { t_us, events: 0 }, dropped: 0 }
         } else {
             let base = self.checkpoint_before(t_us, u64::MAX);
-            let (rewound, dropped) = sim.borrow().rewound(t_us, base.as_deref());
+            let Rewind { start, actions, stop, dropped } = sim.borrow().rewind(t_us, base.as_deref());
             self.drop_checkpoints_after(t_us);
-            self.sim = Some(Rc::new(RefCell::new(rewound)));
-            self.notice = undone(dropped);
+            self.sim = Some(Rc::new(RefCell::new(start)));
+            Seeking { actions, stop, dropped }
+        };
+        self.notice = None;
+        self.seeking = Some(Rc::new(plan));
+        self.seek_on().refresh_forced()
+    }
+
+    /// Where the seek in progress is going (simulated µs), if one is.
+    pub fn seeking(&self) -> Option<u64> {
+        self.seeking.as_ref().map(|s| s.stop.t_us)
+    }
+
+    /// One slice of the seek in progress, at most `SEEK_EVENTS_PER_FRAME` events, keeping copies of
+    /// the run on the way at their usual spacing; once there, the seek ends and the notice says how
+    /// many later actions were undone.
+    fn seek_on(mut self) -> Store {
+        let (Some(plan), Some(sim)) = (self.seeking.clone(), self.sim.clone()) else { return self };
+        let mut budget = SEEK_EVENTS_PER_FRAME;
+        while budget > 0 {
+            let events = sim.borrow().events();
+            let next_copy = self.checkpoints.last().map_or(0, |c| c.events()) + self.checkpoint_every;
+            let slice = budget.min(next_copy.saturating_sub(events).max(1));
+            let there = sim.borrow_mut().replay_at_most(&plan.actions, plan.stop, slice);
+            budget = budget.saturating_sub(slice);
+            self.summary = sim.borrow().summary();
+            self.take_checkpoint();
+            if there {
+                self.seeking = None;
+                self.notice = undone(plan.dropped);
+                break;
+            }
         }
-        self.refresh_forced()
+        self
+    }
+
+    /// Stop the seek in progress where it got to: a moment of the same run. Actions it had not
+    /// replayed yet are undone too, and the notice says how many.
+    fn stop_seeking(mut self) -> Store {
+        if let Some(plan) = self.seeking.take() {
+            let replayed = self.view(|s| s.applied_actions().len()).unwrap_or(0);
+            self.notice = undone(plan.dropped + plan.actions.len().saturating_sub(replayed));
+        }
+        self
     }
 
     /// Pause and process the next event, keeping its words; nothing at the end of the run.
@@ -672,7 +726,12 @@ impl Store {
     /// The store after `action`, with no side effect (the app's `Reducible::reduce` adds those). An
     /// action that changes nothing gives back the same `Rc`.
     pub fn update(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let store = Store::clone(&self);
+        let mut store = Store::clone(&self);
+        // Anything that moves or changes the run stops a seek in progress where it got to first.
+        let seeking = store.seeking.is_some();
+        if seeking && !matches!(action, Action::Frame { .. } | Action::SetSpeed(_) | Action::ShowRecord(_) | Action::Edit(_)) {
+            store = store.stop_seeking();
+        }
         let next = match action {
             Action::SelectScenario(index) => store.select(index),
             Action::SetSeed(seed) => Store { seed, ..store }.restart(),
@@ -684,7 +743,7 @@ impl Store {
                 Store { playing: true, last_wall_ms: None, ..store }
             }
             Action::Pause => {
-                if !store.playing {
+                if !store.playing && !seeking {
                     return self;
                 }
                 Store { playing: false, last_wall_ms: None, ..store }
@@ -754,10 +813,13 @@ impl Store {
                 store.refresh_forced()
             }
             Action::Frame { wall_ms } => {
-                if !store.playing {
+                if seeking {
+                    store.seek_on().refresh()
+                } else if store.playing {
+                    store.frame(wall_ms)
+                } else {
                     return self;
                 }
-                store.frame(wall_ms)
             }
         };
         Rc::new(next)

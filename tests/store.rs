@@ -9,7 +9,7 @@ use streamlab::engine::Sim;
 use streamlab::scenario::builtin::BUILTIN_NAMES;
 use streamlab::scenario::workspace::{Workspace, WORKSPACE_VERSION};
 use streamlab::scenario::{parse_scenario, parse_session, Action as SimAction, BrokerRef};
-use streamlab::store::{Action, Speed, Store, MAX_EVENTS_PER_FRAME, MAX_FRAME_WALL_MS, STEP_US};
+use streamlab::store::{Action, Speed, Store, MAX_EVENTS_PER_FRAME, MAX_FRAME_WALL_MS, SEEK_EVENTS_PER_FRAME, STEP_US};
 
 /// What the app fetches: `static/scenarios/<stem>.json` for every built-in, in `BUILTIN_NAMES` order.
 fn texts() -> Vec<String> {
@@ -38,6 +38,20 @@ fn loaded() -> Rc<Store> {
 /// Apply the actions in turn, as the page's dispatcher would.
 fn run(store: Rc<Store>, actions: impl IntoIterator<Item = Action>) -> Rc<Store> {
     actions.into_iter().fold(store, Store::update)
+}
+
+/// The frame hook's ticks until the seek in progress lands, each running at most
+/// `SEEK_EVENTS_PER_FRAME` events; with how many frames it took.
+fn settled(mut store: Rc<Store>) -> (Rc<Store>, u32) {
+    let mut frames = 0;
+    while store.seeking().is_some() {
+        let before = store.summary.events;
+        store = store.update(Action::Frame { wall_ms: 16.0 * f64::from(frames) });
+        assert!(store.summary.events - before <= SEEK_EVENTS_PER_FRAME, "frame {frames} ran {} events", store.summary.events - before);
+        frames += 1;
+        assert!(frames < 10_000, "the seek to {:?} never lands", store.seeking());
+    }
+    (store, frames)
 }
 
 /// The engine alone: built-in `stem` with `seed`, fresh at t = 0.
@@ -622,10 +636,14 @@ fn a_step_back_by_an_event_drops_a_later_action_and_says_so() {
 
 #[test]
 fn going_back_re_simulates_from_the_latest_copy_of_the_run_and_lands_on_the_same_run() {
-    let store = run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(6_000_000)]);
+    let (store, _) = settled(run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(6_000_000)]));
     let copies = store.checkpoints();
     assert!(copies >= 2 && copies as u64 <= store.summary.events / streamlab::store::CHECKPOINT_EVENTS, "{copies} copies for {} events", store.summary.events);
-    let store = run(store, [Action::Apply(crash_broker_1()), Action::Seek(6_200_000), Action::Seek(2_000_000)]);
+    let (store, _) = settled(run(store, [Action::Apply(crash_broker_1()), Action::Seek(6_200_000)]));
+    let (store, frames) = settled(run(store, [Action::Seek(2_000_000)]));
+    // From the copy before 2 s, not from t = 0: at most one spacing of copies to re-simulate, of
+    // which the first slice runs at once.
+    assert!(u64::from(frames) < streamlab::store::CHECKPOINT_EVENTS.div_ceil(SEEK_EVENTS_PER_FRAME), "{frames} frames");
     let mut engine = fresh("bench", 1);
     engine.run_until(2_000_000);
     assert_eq!((store.summary.events, store.summary.trace_hash), (engine.events(), engine.trace_hash()));
@@ -642,13 +660,58 @@ fn going_back_re_simulates_from_the_latest_copy_of_the_run_and_lands_on_the_same
 }
 
 #[test]
+fn a_long_seek_goes_a_slice_per_frame_and_pausing_stops_it_on_a_moment_of_the_same_run() {
+    // Forwards: the first slice runs at once, the rest a slice per frame.
+    let store = run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(3_000_000)]);
+    assert_eq!(store.seeking(), Some(3_000_000));
+    assert_eq!(store.summary.events, SEEK_EVENTS_PER_FRAME, "one slice so far");
+    assert!(now(&store) < 3_000_000);
+    let (store, frames) = settled(store);
+    assert!(frames >= 2, "{frames} frames");
+    assert_eq!(now(&store), 3_000_000);
+    let mut engine = fresh("bench", 1);
+    engine.run_until(3_000_000);
+    assert_eq!(store.summary, engine.summary());
+
+    // Back, with a crash to keep and a heal to undo: Pause stops the rewind where it got to.
+    let (store, _) = settled(run(store, [Action::Apply(crash_broker_1()), Action::Seek(4_000_000)]));
+    let (store, _) = settled(run(store, [Action::Apply(SimAction::HealNetwork), Action::Seek(4_200_000)]));
+    let mut store = run(store, [Action::Seek(3_900_000)]);
+    while now(&store) <= 3_000_000 {
+        assert_eq!(store.seeking(), Some(3_900_000));
+        store = store.update(Action::Frame { wall_ms: 0.0 });
+    }
+    let store = run(store, [Action::Pause]);
+    assert_eq!(store.seeking(), None);
+    assert!(!store.playing);
+    let stopped = store.summary.clone();
+    assert!(stopped.now_us < 3_900_000, "stopped on its way, at {}", stopped.now_us);
+    // That moment is the same run: the crash (at 3 s) replayed, the heal (at 4 s) undone.
+    let mut engine = fresh("bench", 1);
+    engine.run_until(3_000_000);
+    engine.apply(crash_broker_1());
+    while engine.events() < stopped.events {
+        engine.step();
+    }
+    assert_eq!(engine.trace_hash(), stopped.trace_hash);
+    assert_eq!(store.view(|s| s.applied_actions().len()), Some(1));
+    assert_eq!(store.notice.as_deref(), Some("Went back in time: 1 later action was undone."));
+    // Any action that moves the run does the same; a view change (the speed) does not.
+    let store = run(store, [Action::Seek(9_000_000), Action::SetSpeed(Speed::X10)]);
+    assert_eq!(store.seeking(), Some(9_000_000));
+    let store = run(store, [Action::Step]);
+    assert_eq!(store.seeking(), None);
+    assert!(now(&store) < 9_000_000);
+}
+
+#[test]
 fn copies_of_a_long_run_stay_bounded_and_still_land_on_the_same_run() {
     use streamlab::store::{CHECKPOINT_EVENTS, MAX_CHECKPOINTS};
-    let store = run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(20_000_000)]);
+    let (store, _) = settled(run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(20_000_000)]));
     let events = store.summary.events;
     assert!(events > (MAX_CHECKPOINTS as u64 + 1) * CHECKPOINT_EVENTS, "{events} events: enough for the copies to be thinned");
     assert!((MAX_CHECKPOINTS / 2..=MAX_CHECKPOINTS).contains(&store.checkpoints()), "{} copies", store.checkpoints());
-    let back = run(store, [Action::Seek(9_000_000)]);
+    let (back, _) = settled(run(store, [Action::Seek(9_000_000)]));
     let mut engine = fresh("bench", 1);
     engine.run_until(9_000_000);
     assert_eq!((back.summary.events, back.summary.trace_hash), (engine.events(), engine.trace_hash()));

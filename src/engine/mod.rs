@@ -26,4 +26,4 @@ pub mod views;
 pub mod workload;
 
 pub use crate::scenario::AppliedAction;
-pub use sim::{FaultSnapshot, Sim, Summary};
+pub use sim::{FaultSnapshot, Rewind, Sim, Summary};

@@ -232,6 +232,16 @@ pub struct Summary {
     pub offline: u32,
 }
 
+/// Going back in time, before the work (`Sim::rewind`): the run to start from (a copy of an earlier
+/// moment, or a fresh run), the actions to replay on it, where to stop, and how many later actions
+/// are left out.
+pub struct Rewind {
+    pub start: Sim,
+    pub actions: Vec<AppliedAction>,
+    pub stop: StopAt,
+    pub dropped: usize,
+}
+
 /// Kafka's JMX metrics as they stood just before the latest fault, and which fault it was.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultSnapshot {
@@ -448,13 +458,57 @@ impl Sim {
     /// run (a checkpoint), when it can, else from t = 0. Actions applied after `t_us` are not
     /// replayed; the second value counts them.
     pub fn rewound(&self, t_us: SimTime, base: Option<&Sim>) -> (Sim, usize) {
+        let Rewind { start, actions, stop, dropped } = self.rewind(t_us, base);
+        (start.replayed(&actions, Some(stop)), dropped)
+    }
+
+    /// `rewound` before the work: where the replay starts, what it replays, where it stops. A caller
+    /// that must stay responsive (the app) runs it in slices with `replay_at_most`.
+    pub fn rewind(&self, t_us: SimTime, base: Option<&Sim>) -> Rewind {
         let t = t_us.min(self.now);
-        let kept: Vec<AppliedAction> = self.applied.iter().filter(|a| a.t_us <= t).cloned().collect();
-        let dropped = self.applied.len() - kept.len();
+        let actions: Vec<AppliedAction> = self.applied.iter().filter(|a| a.t_us <= t).cloned().collect();
+        let dropped = self.applied.len() - actions.len();
         // Exactly where the original stands when going to now, even if it stopped between events of
         // one instant.
         let stop = if t == self.now { StopAt { t_us: t, events: self.events } } else { StopAt { t_us: t, events: 0 } };
-        (self.start_from(base, &kept, t, stop.events).replayed(&kept, Some(stop)), dropped)
+        // A copy at most at `t` will do when the stop is a time; one no further than the original's
+        // events when it is now.
+        let most_events = if stop.events == 0 { u64::MAX } else { stop.events };
+        Rewind { start: self.start_from(base, &actions, t, most_events), actions, stop, dropped }
+    }
+
+    /// `replayed` in slices: carry this run on along `actions` (of which it has applied the first
+    /// `applied_actions().len()`) towards `stop`, processing at most `max_events` events; true once
+    /// it is there. However it is sliced, the run is the same.
+    pub fn replay_at_most(&mut self, actions: &[AppliedAction], stop: StopAt, max_events: u64) -> bool {
+        let mut budget = max_events;
+        for a in actions.iter().skip(self.applied.len()) {
+            if !self.run_to_at_most(a.after_events, a.t_us, &mut budget) {
+                return false;
+            }
+            self.apply(a.action.clone());
+        }
+        self.run_to_at_most(stop.events, stop.t_us, &mut budget)
+    }
+
+    /// `run_to` within `budget` events (what it uses is taken off): true once it got there.
+    fn run_to_at_most(&mut self, events: u64, t_us: SimTime, budget: &mut u64) -> bool {
+        while self.events < events {
+            if *budget == 0 {
+                return false;
+            }
+            if !self.step() {
+                break;
+            }
+            *budget -= 1;
+        }
+        if self.now >= t_us {
+            return true;
+        }
+        let before = self.events;
+        let there = self.run_until_at_most(t_us, *budget);
+        *budget -= self.events - before;
+        there
     }
 
     /// A fresh run of `scenario` with `actions` applied where they were first applied (after the
