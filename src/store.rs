@@ -294,7 +294,9 @@ impl Store {
         let e = self.summary.events;
         let key = (if self.playing { e / CHECK_EVERY } else { e }, if self.playing { 0 } else { self.summary.trace_hash }, self.applied, self.selected);
         let mut cache = self.checked.borrow_mut();
-        if let Some((_, f)) = cache.as_ref().filter(|(k, _)| *k == key) {
+        // On the way to a seek's target the run only passes through: the last findings stand (a
+        // check scans every log, and a long seek passes through millions of events).
+        if let Some((_, f)) = cache.as_ref().filter(|(k, _)| *k == key || (self.seeking.is_some() && k.3 == key.3)) {
             return Some(f.clone());
         }
         let f: Findings = Rc::new(self.view(|s| s.check_detailed(FINDINGS_PER_KIND))?);
@@ -578,6 +580,11 @@ impl Store {
         self.notice = None;
         self.seeking = Some(Rc::new(plan));
         self.seek_on().refresh_forced()
+    }
+
+    /// Playing, or on the way to a seek's target: the frame hook ticks, and Pause stops it.
+    pub fn busy(&self) -> bool {
+        self.playing || self.seeking.is_some()
     }
 
     /// Where the seek in progress is going (simulated µs), if one is.

@@ -37,7 +37,7 @@ pub fn App() -> Html {
     if debug_panic {
         panic!("deliberate panic (#debug-panic in the address) to show the error panel");
     }
-    use_frames(store.playing, store.dispatcher());
+    use_frames(store.busy(), store.dispatcher());
     use_share_links(store.dispatcher());
     use_builtin_texts(store.dispatcher());
     let sim = SimHandle::of(store.clone());
@@ -129,7 +129,7 @@ fn TopBar(props: &TopBarProps) -> Html {
     };
     let on_play_pause = {
         let sim = sim.clone();
-        Callback::from(move |_: MouseEvent| if sim.playing { sim.pause() } else { sim.play() })
+        Callback::from(move |_: MouseEvent| if sim.busy() { sim.pause() } else { sim.play() })
     };
     let on_step = {
         let sim = sim.clone();
@@ -208,9 +208,9 @@ fn TopBar(props: &TopBarProps) -> Html {
                 value={sim.seed.to_string()} onchange={on_seed} disabled={!has_sim} />
             <span class="controls" role="group" aria-label="Playback">
                 <button class="primary" onclick={on_play_pause}
-                    disabled={!has_sim || (sim.finished() && !sim.playing)}
-                    aria-pressed={if sim.playing { "true" } else { "false" }}>
-                    { if sim.playing { "Pause" } else { "Play" } }
+                    disabled={!has_sim || (sim.finished() && !sim.busy())}
+                    aria-pressed={if sim.busy() { "true" } else { "false" }}>
+                    { if sim.busy() { "Pause" } else { "Play" } }
                 </button>
                 <button onclick={on_back} disabled={!has_sim || sim.summary.now_us == 0}
                     title="Go back 100 ms of simulated time (←): the run is re-simulated up to there, exactly">{ "Back" }</button>
@@ -302,6 +302,8 @@ fn figures(sim: &SimHandle) -> Html {
     let s = &sim.summary;
     let status = if !sim.has_sim() {
         "No simulation loaded.".to_string()
+    } else if let Some(t_us) = sim.seeking() {
+        format!("Going to {}: re-simulating from the latest saved copy of the run (Pause stops here).", format_sim_time(t_us))
     } else if sim.finished() {
         "Finished: the scenario's end was reached. Reset to run it again.".to_string()
     } else if sim.playing {

@@ -96,7 +96,7 @@ pub fn use_sim() -> SimHandle {
     SimHandle { store }
 }
 
-/// While `playing`, dispatch `Action::Frame` with `performance.now()` every `FRAME_MS`; the store
+/// While `playing` (or a seek is on its way), dispatch `Action::Frame` with `performance.now()` every `FRAME_MS`; the store
 /// bounds the work each frame does.
 #[hook]
 pub fn use_frames(playing: bool, dispatcher: UseReducerDispatcher<Store>) {
@@ -133,7 +133,7 @@ pub fn use_shortcuts(sim: SimHandle) {
                 match e.key().as_str() {
                     " " if !on_button => {
                         e.prevent_default();
-                        if sim.playing { sim.pause() } else { sim.play() }
+                        if sim.busy() { sim.pause() } else { sim.play() }
                     }
                     // Shift: one engine event instead of 100 ms.
                     "ArrowRight" => {

@@ -151,8 +151,19 @@ export async function until(read, ok, timeoutMs = 10_000, everyMs = 100) {
 /** Seek the run to `ms` with the Time slider: an exact re-simulation, unlike playing and pausing,
  *  which lands a few frames after the wanted time. */
 export async function seekTo(page, ms) {
+  await startSeek(page, ms);
+  await seekLanded(page);
+}
+
+/** Move the timeline slider to `ms` as a person drops it there; a long seek then goes on frame by frame. */
+export async function startSeek(page, ms) {
   await page.getByRole('slider', { name: 'Time' }).evaluate((el, v) => {
     el.value = String(v);
     el.dispatchEvent(new Event('change', { bubbles: true }));
   }, ms);
+}
+
+/** Until the seek in progress has landed (the status no longer says "Going to …"). */
+export async function seekLanded(page, timeout = 60_000) {
+  await page.waitForFunction(() => !(document.querySelector('[data-testid="status"]')?.textContent ?? '').startsWith('Going to'), null, { timeout });
 }

@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startApp, openApp, count, simTimeMs, until, seekTo, ARTIFACTS, appLoaded } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { startApp, openApp, count, simTimeMs, until, seekTo, startSeek, seekLanded, ARTIFACTS, appLoaded } from './harness.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
@@ -142,6 +143,49 @@ test('stepping back and seeking re-simulate the same run exactly', { timeout: 90
   await page.getByTestId('broker-0-status').getByText('✓ up').waitFor({ timeout: 2_000 });
   assert.match(await page.getByTestId('notice').innerText(), /1 later action was undone/);
   await page.screenshot({ path: join(ARTIFACTS, 'rewound.png') });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+/** The trace hash `streamlab run STEM --until-ms MS` prints: the native run to that moment. */
+function cliHash(stem, ms) {
+  const bin = process.env.STREAMLAB_BIN;
+  assert.ok(bin, 'STREAMLAB_BIN must name the native streamlab binary (scripts/test.sh sets it)');
+  return JSON.parse(execFileSync(bin, ['run', stem, '--until-ms', String(ms), '--json'], { encoding: 'utf8' })).trace_hash;
+}
+
+test('a long seek sweeps there frame by frame, and going back starts from a saved copy; both land on the CLI\'s run', { timeout: 120_000 }, async () => {
+  const page = await openApp(app);
+  await selectScenario(page, 'bench');
+  const status = () => page.getByTestId('status').innerText();
+  // Count the page's animation frames while the seek runs: the page keeps drawing.
+  await page.evaluate(() => {
+    window.__frames = 0;
+    const tick = () => { window.__frames += 1; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+  await startSeek(page, 20_000);
+  assert.match(await status(), /^Going to t = 00:20\.000: re-simulating/);
+  assert.ok((await simTimeMs(page)) < 20_000, 'the first slice does not get there');
+  await page.getByTestId('sim-time').screenshot({ path: join(ARTIFACTS, 'seeking-clock.png') });
+  await seekLanded(page);
+  const frames = await page.evaluate(() => window.__frames);
+  assert.ok(frames >= 10, `${frames} animation frames drawn during a seek of millions of events`);
+  assert.equal(await simTimeMs(page), 20_000);
+  assert.equal(await status(), 'Paused.');
+  assert.equal(await page.getByTestId('trace-hash').innerText(), cliHash('bench', 20_000));
+  // Back 100 ms: from the latest copy before 19.9 s, not from t = 0.
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await seekLanded(page);
+  assert.equal(await simTimeMs(page), 19_900);
+  assert.equal(await page.getByTestId('trace-hash').innerText(), cliHash('bench', 19_900));
+  // Pause stops a seek where it got to.
+  await startSeek(page, 40_000);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const stopped = await simTimeMs(page);
+  assert.ok(stopped > 19_900 && stopped < 40_000, `stopped at ${stopped} ms`);
+  assert.equal(await status(), 'Paused.');
+  await page.screenshot({ path: join(ARTIFACTS, 'seek-stopped.png') });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
