@@ -193,6 +193,8 @@ pub struct Store {
 /// A seek on its way: the run replays `actions` (the ones it has not applied yet, where they were
 /// first applied) and stops at `stop`; `dropped` of the run's actions came after the target.
 struct Seeking {
+    /// Going back: the time of the run it re-simulates from (a saved copy's, or 0).
+    from_us: Option<u64>,
     actions: Vec<AppliedAction>,
     stop: StopAt,
     dropped: usize,
@@ -569,13 +571,14 @@ impl Store {
         let now = sim.borrow().now_us();
         let t_us = t_us.min(self.summary.end_us);
         let plan = if t_us >= now {
-            Seeking { actions: sim.borrow().applied_actions().to_vec(), stop: StopAt { t_us, events: 0 }, dropped: 0 }
+            Seeking { from_us: None, actions: sim.borrow().applied_actions().to_vec(), stop: StopAt { t_us, events: 0 }, dropped: 0 }
         } else {
             let base = self.checkpoint_before(t_us, u64::MAX);
             let Rewind { start, actions, stop, dropped } = sim.borrow().rewind(t_us, base.as_deref());
             self.drop_checkpoints_after(t_us);
+            let from_us = Some(start.now_us());
             self.sim = Some(Rc::new(RefCell::new(start)));
-            Seeking { actions, stop, dropped }
+            Seeking { from_us, actions, stop, dropped }
         };
         self.notice = None;
         self.seeking = Some(Rc::new(plan));
@@ -590,6 +593,17 @@ impl Store {
     /// Where the seek in progress is going (simulated µs), if one is.
     pub fn seeking(&self) -> Option<u64> {
         self.seeking.as_ref().map(|s| s.stop.t_us)
+    }
+
+    /// The seek in progress in words, for the status line.
+    pub fn seeking_words(&self) -> Option<String> {
+        let s = self.seeking.as_ref()?;
+        let to = crate::text::sim_time(s.stop.t_us);
+        Some(match s.from_us {
+            None => format!("Going to {to} (Pause stops here)."),
+            Some(0) => format!("Going back to {to}: re-simulating from the start (Pause stops here)."),
+            Some(from) => format!("Going back to {to}: re-simulating from the copy of the run saved at {} (Pause stops here).", crate::text::sim_time(from)),
+        })
     }
 
     /// One slice of the seek in progress, at most `SEEK_EVENTS_PER_FRAME` events, keeping copies of

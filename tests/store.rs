@@ -664,6 +664,7 @@ fn a_long_seek_goes_a_slice_per_frame_and_pausing_stops_it_on_a_moment_of_the_sa
     // Forwards: the first slice runs at once, the rest a slice per frame.
     let store = run(loaded(), [Action::SelectScenario(index("bench")), Action::Seek(3_000_000)]);
     assert_eq!(store.seeking(), Some(3_000_000));
+    assert_eq!(store.seeking_words().as_deref(), Some("Going to t = 00:03.000 (Pause stops here)."));
     assert_eq!(store.summary.events, SEEK_EVENTS_PER_FRAME, "one slice so far");
     assert!(now(&store) < 3_000_000);
     let (store, frames) = settled(store);
@@ -677,6 +678,8 @@ fn a_long_seek_goes_a_slice_per_frame_and_pausing_stops_it_on_a_moment_of_the_sa
     let (store, _) = settled(run(store, [Action::Apply(crash_broker_1()), Action::Seek(4_000_000)]));
     let (store, _) = settled(run(store, [Action::Apply(SimAction::HealNetwork), Action::Seek(4_200_000)]));
     let mut store = run(store, [Action::Seek(3_900_000)]);
+    let words = store.seeking_words().expect("a seek on its way");
+    assert!(words.starts_with("Going back to t = 00:03.900: re-simulating from the copy of the run saved at t = 00:0"), "{words}");
     while now(&store) <= 3_000_000 {
         assert_eq!(store.seeking(), Some(3_900_000));
         store = store.update(Action::Frame { wall_ms: 0.0 });

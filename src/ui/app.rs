@@ -302,8 +302,8 @@ fn figures(sim: &SimHandle) -> Html {
     let s = &sim.summary;
     let status = if !sim.has_sim() {
         "No simulation loaded.".to_string()
-    } else if let Some(t_us) = sim.seeking() {
-        format!("Going to {}: re-simulating from the latest saved copy of the run (Pause stops here).", format_sim_time(t_us))
+    } else if let Some(words) = sim.seeking_words() {
+        words
     } else if sim.finished() {
         "Finished: the scenario's end was reached. Reset to run it again.".to_string()
     } else if sim.playing {

@@ -163,7 +163,7 @@ export async function startSeek(page, ms) {
   }, ms);
 }
 
-/** Until the seek in progress has landed (the status no longer says "Going to …"). */
+/** Until the seek in progress has landed (the status no longer says "Going (back) to …"). */
 export async function seekLanded(page, timeout = 60_000) {
-  await page.waitForFunction(() => !(document.querySelector('[data-testid="status"]')?.textContent ?? '').startsWith('Going to'), null, { timeout });
+  await page.waitForFunction(() => !(document.querySelector('[data-testid="status"]')?.textContent ?? '').startsWith('Going '), null, { timeout });
 }
