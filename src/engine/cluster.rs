@@ -1178,12 +1178,22 @@ impl Sim {
     /// Answer parked fetches that can now be answered: followers when the log grew, consumers when
     /// the high watermark moved.
     pub(crate) fn wake_parked(&mut self, li: usize, replicas: bool) {
-        if self.replicas[li].parked.is_empty() {
+        // Nothing to do unless some entry can be answered (an entry's first condition below; a
+        // share group's fetch is then also asked whether it can acquire something): most calls
+        // find none, and leave at once.
+        let r = &self.replicas[li];
+        let answerable = |p: &Parked| match *p {
+            Parked::Replica { offset, .. } => replicas && offset < r.log.log_end_offset,
+            Parked::Consumer { offset, .. } => !replicas && offset < r.high_watermark,
+        };
+        if !r.parked.iter().any(answerable) {
             return;
         }
-        let (b, tp) = (self.replicas[li].broker, self.replicas[li].tp);
-        // Answered entries leave, the others keep their order; the vector keeps its capacity.
-        let mut parked = std::mem::take(&mut self.replicas[li].parked);
+        let (b, tp) = (r.broker, r.tp);
+        // Answered entries leave, the others keep their order; the vector keeps its capacity, and
+        // fetches parked meanwhile go to the spare one (no allocation per wake-up).
+        let spare = std::mem::take(&mut self.parked_spare);
+        let mut parked = std::mem::replace(&mut self.replicas[li].parked, spare);
         let mut kept = 0;
         for i in 0..parked.len() {
             match parked[i] {
@@ -1205,11 +1215,12 @@ impl Sim {
         }
         parked.truncate(kept);
         // Anything parked meanwhile goes first, as before.
-        let added = std::mem::replace(&mut self.replicas[li].parked, parked);
+        let mut added = std::mem::replace(&mut self.replicas[li].parked, parked);
         if !added.is_empty() {
-            let kept = std::mem::replace(&mut self.replicas[li].parked, added);
-            self.replicas[li].parked.extend(kept);
+            std::mem::swap(&mut self.replicas[li].parked, &mut added);
+            self.replicas[li].parked.extend(added.drain(..));
         }
+        self.parked_spare = added;
     }
 
     /// Hold a fetch at replica `li` until data arrives or its deadline, arming the replica's wait

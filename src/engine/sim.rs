@@ -274,6 +274,9 @@ pub struct Sim {
     /// Emptied fetch-response boxes, reused by the next response (one allocation less per fetch).
     #[allow(clippy::vec_box)] // The boxes themselves are what is reused.
     pub(crate) fetch_boxes: Vec<Box<FetchResult>>,
+    /// An empty vector with capacity, where `wake_parked` collects the fetches parked while it
+    /// answers others.
+    pub(crate) parked_spare: Vec<super::cluster::Parked>,
     /// How many messages are being delivered inline, one inside another (see `deliver_now`);
     /// `INLINE_OFF` while inline delivery is off (building the run, applying an action, or for the
     /// rest of an event once a chain went too deep).
@@ -318,6 +321,7 @@ impl Sim {
             last_fault: None,
             batch_vecs: Vec::new(),
             fetch_boxes: Vec::new(),
+            parked_spare: Vec::new(),
             // No inline delivery while the run is being built.
             inline_depth: INLINE_OFF,
         };
