@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Log, RecBlock, Recs};
+use super::log::{Batch, Compacted, Log, RecBlock, Recs};
 use super::sim::{fetch_response_subject, Event, FetchResult, KafkaError, ProduceRequest, Sim, KIND_CONSUMER_FETCH_RESPONSE, KIND_PRODUCE_RESPONSE};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, Endpoint, TopicSpec};
 
@@ -1126,7 +1126,7 @@ impl Sim {
                 let r = &mut self.replicas[ri];
                 for mut b in batches.drain(..) {
                     let leo = r.log.log_end_offset;
-                    if b.last_offset < leo {
+                    if b.last_offset() < leo {
                         continue;
                     }
                     if b.base_offset < leo {
@@ -1351,7 +1351,6 @@ impl Sim {
         // The request holds the only reference: this writes in place.
         let b = Rc::make_mut(&mut batch);
         b.base_offset = base;
-        b.last_offset = base + n - 1;
         b.leader_epoch = r.leader_epoch;
         if req.idempotent {
             record_producer_batch(&mut r.producers, &batch);
@@ -1525,8 +1524,8 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
     if clean_end <= log.cleaned_upto {
         return;
     }
-    let dirty: u64 = log.batches.iter().filter(|b| b.base_offset >= log.cleaned_upto && b.last_offset < clean_end).map(|b| b.len() as u64).sum();
-    let total: u64 = log.batches.iter().filter(|b| b.last_offset < clean_end).map(|b| b.len() as u64).sum();
+    let dirty: u64 = log.batches.iter().filter(|b| b.base_offset >= log.cleaned_upto && b.last_offset() < clean_end).map(|b| b.len() as u64).sum();
+    let total: u64 = log.batches.iter().filter(|b| b.last_offset() < clean_end).map(|b| b.len() as u64).sum();
     if total == 0 || (dirty as f64) / (total as f64) < min_dirty_ratio {
         return;
     }
@@ -1540,7 +1539,7 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
     let mut kept_bytes = 0u64;
     let mut out: VecDeque<Rc<Batch>> = VecDeque::with_capacity(log.batches.len());
     for b in log.batches.drain(..) {
-        if b.last_offset >= clean_end {
+        if b.last_offset() >= clean_end {
             kept_records += b.len() as u64;
             kept_bytes += b.bytes as u64;
             out.push_back(b);
@@ -1563,12 +1562,14 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
             }
         }
         if !gone.is_empty() {
-            removed.push(Rc::new(Batch { block: RecBlock { recs: Recs::from(gone.as_slice()), ..b.block.clone() }, offsets: None, ..(*b).clone() }));
+            // Only its records are read (retention's accounting), not its offsets.
+            removed.push(Rc::new(Batch { block: RecBlock { recs: Recs::from(gone.as_slice()), ..b.block.clone() }, compacted: None, ..(*b).clone() }));
         }
         if recs.is_empty() {
             continue;
         }
-        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: Recs::from(recs.as_slice()), ..b.block.clone() }, offsets: Some(offs.into()), ..(*b).clone() });
+        let compacted = Some(Rc::new(Compacted { offsets: offs, last_offset: b.last_offset() }));
+        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: Recs::from(recs.as_slice()), ..b.block.clone() }, compacted, ..(*b).clone() });
         kept_records += nb.len() as u64;
         kept_bytes += nb.bytes as u64;
         out.push_back(nb);

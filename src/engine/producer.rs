@@ -290,7 +290,7 @@ impl Sim {
         let idempotent = pr.idempotent;
         let node = pr.node;
         let request_timeout = pr.cfg.request_timeout_ms * US_PER_MS;
-        let request = Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), offsets: None };
+        let request = Batch { base_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), compacted: None };
         if acks == Acks::Zero {
             // Fire and forget: the send callback succeeds at once.
             for r in batch.block.records() {
