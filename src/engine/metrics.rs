@@ -51,7 +51,8 @@ pub struct Metrics {
     /// percentiles are read from these (a histogram reset at every sample would clear all its
     /// buckets each time).
     pub e2e_interval: Vec<u64>,
-    pub ack: Histogram<u64>,
+    /// Acknowledgement latencies (read them with `RunHistogram::histogram`).
+    pub ack: RunHistogram,
     pub samples: Vec<Sample>,
     pub sample_interval_us: SimTime,
     pub urp_max: u32,
@@ -68,6 +69,55 @@ fn histogram() -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, 2, 3).expect("valid bounds");
     h.auto(true);
     h
+}
+
+/// A latency histogram that records a run of equal values in one step. Over a network with no
+/// latency every acknowledgement takes the same microsecond; recording each one costs a histogram
+/// update, recording a run costs a comparison per value and one update per run. A histogram counts
+/// values, not their order, so the result is exactly the histogram of every value recorded.
+pub struct RunHistogram {
+    h: Histogram<u64>,
+    /// The value of the run not yet in `h`, and how many times it was recorded (0: no run).
+    run_value: u64,
+    run_count: u64,
+}
+
+impl Default for RunHistogram {
+    fn default() -> Self {
+        RunHistogram { h: histogram(), run_value: 0, run_count: 0 }
+    }
+}
+
+impl RunHistogram {
+    #[inline]
+    pub fn record(&mut self, v: u64) {
+        if v == self.run_value {
+            self.run_count += 1;
+        } else {
+            self.flush();
+            self.run_value = v;
+            self.run_count = 1;
+        }
+    }
+    fn flush(&mut self) {
+        if self.run_count > 0 {
+            self.h.record_n(self.run_value, self.run_count).ok();
+            self.run_count = 0;
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.run_count == 0 && self.h.is_empty()
+    }
+    /// Every value recorded so far (a copy with the current run added, when there is one).
+    pub fn histogram(&self) -> std::borrow::Cow<'_, Histogram<u64>> {
+        if self.run_count == 0 {
+            std::borrow::Cow::Borrowed(&self.h)
+        } else {
+            let mut h = self.h.clone();
+            h.record_n(self.run_value, self.run_count).ok();
+            std::borrow::Cow::Owned(h)
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -90,7 +140,7 @@ impl Default for Metrics {
             errors: BTreeMap::new(),
             e2e: histogram(),
             e2e_interval: Vec::new(),
-            ack: histogram(),
+            ack: RunHistogram::default(),
             samples: Vec::new(),
             sample_interval_us: 100 * US_PER_MS,
             urp_max: 0,
@@ -117,7 +167,7 @@ impl Metrics {
     }
     #[inline]
     pub fn ack_latency(&mut self, us: SimTime) {
-        self.ack.record(us.clamp(1, 3_600_000_000)).ok();
+        self.ack.record(us.clamp(1, 3_600_000_000));
     }
     /// What `Histogram::value_at_quantile` gives for the latencies since the last sample (0 < q <= 1):
     /// the bucket where the count reaches ceil(q * n) is the one holding the ceil(q * n)-th smallest
@@ -212,6 +262,25 @@ impl Sim {
 mod tests {
     use super::*;
     use crate::engine::kernel::{exp_us, rng_from_seed};
+
+    /// A run histogram is the histogram of every value recorded, runs or not, read mid-run too.
+    #[test]
+    fn run_histogram_equals_a_plain_one() {
+        let mut r = rng_from_seed(5);
+        let mut runs = RunHistogram::default();
+        let mut h = histogram();
+        assert!(runs.is_empty());
+        for i in 0..20_000u64 {
+            let v = if i % 7 < 5 { 1 } else { exp_us(&mut r, 2_000.0).clamp(1, 3_600_000_000) };
+            runs.record(v);
+            h.record(v).unwrap();
+            if i % 4_999 == 0 {
+                assert_eq!(*runs.histogram(), h);
+            }
+        }
+        assert_eq!(*runs.histogram(), h);
+        assert!(!runs.is_empty());
+    }
 
     /// The sample percentiles read from the interval's values are exactly what a histogram of
     /// them would give.
