@@ -410,14 +410,11 @@ pub fn exp_us(rng: &mut SimRng, mean_us: f64) -> SimTime {
 /// `libm::round(x) as SimTime`, bit for bit, for every `x` (NaN, negative and huge values
 /// included), without `round`'s own bit manipulation: `x - trunc(x)` is exact for a double, and half
 /// way rounds away from zero as `round` does. Two draws per record of an M/M/1 run go through it.
+/// Without a branch: whether a random draw rounds up is a coin toss no predictor can guess.
 #[inline]
 fn round_us(x: f64) -> SimTime {
     let whole = x as SimTime;
-    if x - whole as f64 >= 0.5 {
-        whole.saturating_add(1)
-    } else {
-        whole
-    }
+    whole.saturating_add((x - whole as f64 >= 0.5) as SimTime)
 }
 
 /// Uniform integer in [0, n).
