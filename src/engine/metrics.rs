@@ -172,11 +172,26 @@ impl Metrics {
     /// What `Histogram::value_at_quantile` gives for the latencies since the last sample (0 < q <= 1):
     /// the bucket where the count reaches ceil(q * n) is the one holding the ceil(q * n)-th smallest
     /// value, and the answer is that bucket's highest value.
+    #[cfg(test)]
     fn interval_quantile(&mut self, q: f64) -> u64 {
-        let n = self.e2e_interval.len();
-        let k = ((q * n as f64).ceil() as usize).clamp(1, n);
+        let k = self.quantile_rank(q);
         let (_, v, _) = self.e2e_interval.select_nth_unstable(k - 1);
         self.e2e.highest_equivalent(*v)
+    }
+    /// The rank (from 1) of the interval's value at quantile `q`.
+    fn quantile_rank(&self, q: f64) -> usize {
+        let n = self.e2e_interval.len();
+        ((q * n as f64).ceil() as usize).clamp(1, n)
+    }
+    /// `interval_quantile` at 0.5 and 0.99 with one selection and a second one on what lies above
+    /// the first: the values past the median's place are the greater ones, so the 99th
+    /// percentile's rank is found among them.
+    fn interval_p50_p99(&mut self) -> (u64, u64) {
+        let (k50, k99) = (self.quantile_rank(0.5), self.quantile_rank(0.99));
+        let (_, v50, above) = self.e2e_interval.select_nth_unstable(k50 - 1);
+        let v50 = *v50;
+        let v99 = if k99 == k50 { v50 } else { *above.select_nth_unstable(k99 - k50 - 1).1 };
+        (self.e2e.highest_equivalent(v50), self.e2e.highest_equivalent(v99))
     }
     pub fn record_error(&mut self, e: KafkaError) {
         *self.errors.entry(e.name()).or_insert(0) += 1;
@@ -210,7 +225,7 @@ impl Sim {
         for (i, (_, max)) in lags.iter().enumerate() {
             m.lag_max[i] = m.lag_max[i].max(*max);
         }
-        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { (m.interval_quantile(0.5), m.interval_quantile(0.99)) };
+        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { m.interval_p50_p99() };
         m.e2e_interval.clear();
         m.samples.push(Sample {
             t_us: self.now,
@@ -295,6 +310,7 @@ mod tests {
                 m.e2e_latency(v);
                 h.record(v).unwrap();
             }
+            assert_eq!(m.interval_p50_p99(), (h.value_at_quantile(0.5), h.value_at_quantile(0.99)), "n {n}");
             for q in [0.5, 0.99, 1.0, 0.01] {
                 assert_eq!(m.interval_quantile(q), h.value_at_quantile(q), "n {n} q {q}");
             }
