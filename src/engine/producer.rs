@@ -354,7 +354,8 @@ impl Sim {
         let pr = &mut self.producers[p as usize];
         let pp = &mut pr.parts[part as usize];
         let Some(pos) = pp.inflight.iter().position(|b| b.req_id == req_id) else { return };
-        let mut batch = pp.inflight.remove(pos);
+        // Mostly the only batch in flight: popped without `remove`'s memmove of the rest.
+        let mut batch = if pos + 1 == pp.inflight.len() { pp.inflight.pop().expect("found above") } else { pp.inflight.remove(pos) };
         match result {
             Ok(_) => {
                 for r in batch.block.records() {
