@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use super::kernel::{ms_to_us, sub_rng, unit, SimRng, SimTime, US_PER_MS};
-use super::log::{Batch, Log, RecBlock, Recs};
+use super::log::{Batch, Compacted, Log, RecBlock, Recs};
 use super::sim::{fetch_response_subject, Event, FetchResult, KafkaError, ProduceRequest, Sim, KIND_CONSUMER_FETCH_RESPONSE, KIND_PRODUCE_RESPONSE};
 use crate::scenario::{Acks, ClusterSpec, CleanupPolicy, Endpoint, TopicSpec};
 
@@ -1132,7 +1132,7 @@ impl Sim {
                 let r = &mut self.replicas[ri];
                 for mut b in batches.drain(..) {
                     let leo = r.log.log_end_offset;
-                    if b.last_offset < leo {
+                    if b.last_offset() < leo {
                         continue;
                     }
                     if b.base_offset < leo {
@@ -1184,12 +1184,22 @@ impl Sim {
     /// Answer parked fetches that can now be answered: followers when the log grew, consumers when
     /// the high watermark moved.
     pub(crate) fn wake_parked(&mut self, li: usize, replicas: bool) {
-        if self.replicas[li].parked.is_empty() {
+        // Nothing to do unless some entry can be answered (an entry's first condition below; a
+        // share group's fetch is then also asked whether it can acquire something): most calls
+        // find none, and leave at once.
+        let r = &self.replicas[li];
+        let answerable = |p: &Parked| match *p {
+            Parked::Replica { offset, .. } => replicas && offset < r.log.log_end_offset,
+            Parked::Consumer { offset, .. } => !replicas && offset < r.high_watermark,
+        };
+        if !r.parked.iter().any(answerable) {
             return;
         }
-        let (b, tp) = (self.replicas[li].broker, self.replicas[li].tp);
-        // Answered entries leave, the others keep their order; the vector keeps its capacity.
-        let mut parked = std::mem::take(&mut self.replicas[li].parked);
+        let (b, tp) = (r.broker, r.tp);
+        // Answered entries leave, the others keep their order; the vector keeps its capacity, and
+        // fetches parked meanwhile go to the spare one (no allocation per wake-up).
+        let spare = std::mem::take(&mut self.parked_spare);
+        let mut parked = std::mem::replace(&mut self.replicas[li].parked, spare);
         let mut kept = 0;
         for i in 0..parked.len() {
             match parked[i] {
@@ -1211,11 +1221,12 @@ impl Sim {
         }
         parked.truncate(kept);
         // Anything parked meanwhile goes first, as before.
-        let added = std::mem::replace(&mut self.replicas[li].parked, parked);
+        let mut added = std::mem::replace(&mut self.replicas[li].parked, parked);
         if !added.is_empty() {
-            let kept = std::mem::replace(&mut self.replicas[li].parked, added);
-            self.replicas[li].parked.extend(kept);
+            std::mem::swap(&mut self.replicas[li].parked, &mut added);
+            self.replicas[li].parked.extend(added.drain(..));
         }
+        self.parked_spare = added;
     }
 
     /// Hold a fetch at replica `li` until data arrives or its deadline, arming the replica's wait
@@ -1346,7 +1357,6 @@ impl Sim {
         // The request holds the only reference: this writes in place.
         let b = Rc::make_mut(&mut batch);
         b.base_offset = base;
-        b.last_offset = base + n - 1;
         b.leader_epoch = r.leader_epoch;
         if req.idempotent {
             record_producer_batch(&mut r.producers, &batch);
@@ -1520,8 +1530,8 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
     if clean_end <= log.cleaned_upto {
         return;
     }
-    let dirty: u64 = log.batches.iter().filter(|b| b.base_offset >= log.cleaned_upto && b.last_offset < clean_end).map(|b| b.len() as u64).sum();
-    let total: u64 = log.batches.iter().filter(|b| b.last_offset < clean_end).map(|b| b.len() as u64).sum();
+    let dirty: u64 = log.batches.iter().filter(|b| b.base_offset >= log.cleaned_upto && b.last_offset() < clean_end).map(|b| b.len() as u64).sum();
+    let total: u64 = log.batches.iter().filter(|b| b.last_offset() < clean_end).map(|b| b.len() as u64).sum();
     if total == 0 || (dirty as f64) / (total as f64) < min_dirty_ratio {
         return;
     }
@@ -1535,7 +1545,7 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
     let mut kept_bytes = 0u64;
     let mut out: VecDeque<Rc<Batch>> = VecDeque::with_capacity(log.batches.len());
     for b in log.batches.drain(..) {
-        if b.last_offset >= clean_end {
+        if b.last_offset() >= clean_end {
             kept_records += b.len() as u64;
             kept_bytes += b.bytes as u64;
             out.push_back(b);
@@ -1558,12 +1568,14 @@ fn compact(log: &mut Log, hw: u64, now: SimTime, delete_retention_us: SimTime, m
             }
         }
         if !gone.is_empty() {
-            removed.push(Rc::new(Batch { block: RecBlock { recs: Recs::from(gone.as_slice()), ..b.block.clone() }, offsets: None, ..(*b).clone() }));
+            // Only its records are read (retention's accounting), not its offsets.
+            removed.push(Rc::new(Batch { block: RecBlock { recs: Recs::from(gone.as_slice()), ..b.block.clone() }, compacted: None, ..(*b).clone() }));
         }
         if recs.is_empty() {
             continue;
         }
-        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: Recs::from(recs.as_slice()), ..b.block.clone() }, offsets: Some(offs.into()), ..(*b).clone() });
+        let compacted = Some(Rc::new(Compacted { offsets: offs, last_offset: b.last_offset() }));
+        let nb = Rc::new(Batch { bytes: per * recs.len() as u32, block: RecBlock { recs: Recs::from(recs.as_slice()), ..b.block.clone() }, compacted, ..(*b).clone() });
         kept_records += nb.len() as u64;
         kept_bytes += nb.bytes as u64;
         out.push_back(nb);

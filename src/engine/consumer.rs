@@ -447,10 +447,11 @@ impl Sim {
                 let from = st.fetch_offset;
                 let mut end = from;
                 for b in batches.drain(..) {
-                    if b.last_offset < from || b.base_offset >= upto {
+                    let last = b.last_offset();
+                    if last < from || b.base_offset >= upto {
                         continue;
                     }
-                    end = end.max((b.last_offset + 1).min(upto));
+                    end = end.max((last + 1).min(upto));
                     st.buffer.push_back((b, from, upto));
                 }
                 recycle_batch_vec(&mut self.batch_vecs, batches);

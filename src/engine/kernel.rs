@@ -5,7 +5,7 @@
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Simulated time in microseconds since the start of the run.
@@ -22,29 +22,12 @@ pub fn ms_to_us(ms: f64) -> SimTime {
     }
 }
 
+/// An event in a lane, with its time and sequence number.
 #[derive(Clone)]
 struct Entry<E> {
     time: SimTime,
     seq: u64,
     event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) on top.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.time.cmp(&self.time).then_with(|| other.seq.cmp(&self.seq))
-    }
 }
 
 /// Most events are scheduled a fixed delay after the current time (no delay at all for a message on a
@@ -55,12 +38,13 @@ impl<E> Ord for Entry<E> {
 /// at a fraction of its cost.
 ///
 /// Lane 0 takes the events due now (zero delay: the hops of a zero-latency network), the most
-/// frequent kind; the queue keeps the least key of everything else (`rest`), so popping lane 0 is
-/// one comparison. The other lanes go to delays that repeat (seen among the last few that went to
-/// the heap) or, once the heap is big, to any delay; random delays (Poisson arrivals, processing
-/// times) in a small heap do not churn the lanes. Timers far ahead that get no lane wait in a second
-/// heap, so the heap of near events stays shallow. Each lane's head key is cached in a small array, so
-/// finding the least reads one cache line instead of every lane's front entry.
+/// frequent kind; the queue keeps the least key of the other lanes and the far heap (`rest`), so
+/// finding the next event is two comparisons with lane 0's head and the near heap's top. The other
+/// lanes go to delays that repeat (seen among the last few that went to the heap) or, once the heap
+/// is big, to any delay; random delays (Poisson arrivals, processing times) in a small heap do not
+/// churn the lanes. Timers far ahead that get no lane wait in a second heap, so the heap of near
+/// events stays shallow. Each lane's head key is cached in a small array, so finding the least
+/// reads one cache line instead of every lane's front entry.
 const LANES: usize = 8;
 /// How many recent heap delays a new delay is compared with to decide that it repeats.
 const RECENT: usize = 4;
@@ -72,18 +56,59 @@ const FAR: SimTime = 100_000;
 /// The (time, sequence) key of an empty lane: later than everything.
 const NO_HEAD: u128 = u128::MAX;
 
+/// Bits of a key below the sequence number: in the heaps, the event's place in the slab.
+const SLOT_BITS: u32 = 24;
+const SLOT_MASK: u128 = (1 << SLOT_BITS) - 1;
+
+/// An event's key: its time, then its sequence number, then (in the heaps) its place in the slab,
+/// so keys order exactly as (time, sequence) do. Bounds: 2^40 events pushed in a run and 2^24
+/// events waiting in the heaps at once (a run that held that many would need gigabytes first).
 #[inline]
 fn key(time: SimTime, seq: u64) -> u128 {
-    ((time as u128) << 64) | seq as u128
+    ((time as u128) << 64) | ((seq as u128) << SLOT_BITS)
+}
+
+/// Where the heaps' events wait: the heaps move 16-byte keys while they sift, and an event is
+/// moved once in and once out.
+#[derive(Clone)]
+struct Slab<E> {
+    items: Vec<Option<E>>,
+    free: Vec<u32>,
+}
+
+impl<E> Slab<E> {
+    #[inline]
+    fn put(&mut self, event: E) -> u128 {
+        match self.free.pop() {
+            Some(i) => {
+                self.items[i as usize] = Some(event);
+                i as u128
+            }
+            None => {
+                let i = self.items.len() as u128;
+                assert!(i <= SLOT_MASK, "more than 2^24 events waiting in the event queue");
+                self.items.push(Some(event));
+                i
+            }
+        }
+    }
+    #[inline]
+    fn take(&mut self, key: u128) -> E {
+        let i = (key & SLOT_MASK) as u32;
+        self.free.push(i);
+        self.items[i as usize].take().expect("a queued key has its event")
+    }
 }
 
 /// Pending events, popped in (time, insertion sequence) order.
 #[derive(Clone)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// Keys of the events that got no lane (min-heap); the events wait in `slab`.
+    heap: BinaryHeap<Reverse<u128>>,
     /// Events at least `FAR` ahead that got no lane (timers: heartbeats, ticks, timeouts), apart
     /// from the heap so that the heap, where the random delays go, stays shallow.
-    far: BinaryHeap<Entry<E>>,
+    far: BinaryHeap<Reverse<u128>>,
+    slab: Slab<E>,
     /// Each lane's head key ((time << 64) | seq), `NO_HEAD` when the lane is empty.
     heads: [u128; LANES],
     /// The delay each lane takes (lane 0: always zero).
@@ -91,8 +116,9 @@ pub struct EventQueue<E> {
     lanes: Vec<VecDeque<Entry<E>>>,
     /// Bit i set when lane i is not empty.
     busy: u32,
-    /// The least key over the heaps and lanes 1.., and where it is (`LANES` for the heap, `LANES + 1`
-    /// for the far heap).
+    /// The least key over lanes 1.. and the far heap, and where it is (`LANES + 1` for the far
+    /// heap). The near heap is not in it: its top is read when needed, so popping from it (most
+    /// events of random delays) recomputes nothing.
     rest: u128,
     rest_at: usize,
     /// Delays of the latest events that went to the heap (a ring).
@@ -111,12 +137,13 @@ impl<E> Default for EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
             far: BinaryHeap::with_capacity(64),
+            slab: Slab { items: Vec::with_capacity(1024), free: Vec::with_capacity(1024) },
             heads: [NO_HEAD; LANES],
             delays: [0; LANES],
             lanes,
             busy: 0,
             rest: NO_HEAD,
-            rest_at: LANES,
+            rest_at: LANES + 1,
             recent: [SimTime::MAX; RECENT],
             recent_next: 0,
             seq: 0,
@@ -164,12 +191,15 @@ impl<E> EventQueue<E> {
                 }
             }
         };
-        let k = key(time, seq);
+        let mut k = key(time, seq);
         let lane = if lane == LANES && delay >= FAR { LANES + 1 } else { lane };
-        if lane == LANES {
-            self.heap.push(entry);
-        } else if lane == LANES + 1 {
-            self.far.push(entry);
+        if lane >= LANES {
+            k |= self.slab.put(entry.event);
+            if lane == LANES {
+                self.heap.push(Reverse(k));
+            } else {
+                self.far.push(Reverse(k));
+            }
         } else {
             self.delays[lane] = delay;
             if self.busy & (1 << lane) == 0 {
@@ -178,25 +208,18 @@ impl<E> EventQueue<E> {
             }
             self.lanes[lane].push_back(entry);
         }
-        // The new entry is the least of its heap or lane, or not less than `rest`.
-        if k < self.rest {
+        // The new entry is the least of its lane or the far heap, or not less than `rest`.
+        if lane > 0 && lane != LANES && k < self.rest {
             self.rest = k;
             self.rest_at = lane;
         }
     }
 
-    /// Recompute `rest` over the heap and lanes 1...
+    /// Recompute `rest` over lanes 1.. and the far heap.
     #[inline]
     fn find_rest(&mut self) {
-        let mut best = self.heap.peek().map_or(NO_HEAD, |e| key(e.time, e.seq));
-        let mut at = LANES;
-        if let Some(e) = self.far.peek() {
-            let k = key(e.time, e.seq);
-            if k < best {
-                best = k;
-                at = LANES + 1;
-            }
-        }
+        let mut best = self.far.peek().map_or(NO_HEAD, |e| e.0);
+        let mut at = LANES + 1;
         let mut busy = self.busy & !1;
         while busy != 0 {
             let i = busy.trailing_zeros() as usize;
@@ -214,7 +237,9 @@ impl<E> EventQueue<E> {
     /// The least key and the lane holding it (`LANES` and up for the heaps).
     #[inline]
     fn head(&self) -> Option<(u128, usize)> {
+        let near = self.heap.peek().map_or(NO_HEAD, |e| e.0);
         let (k, at) = if self.heads[0] < self.rest { (self.heads[0], 0) } else { (self.rest, self.rest_at) };
+        let (k, at) = if near < k { (near, LANES) } else { (k, at) };
         (k != NO_HEAD).then_some((k, at))
     }
 
@@ -234,10 +259,14 @@ impl<E> EventQueue<E> {
             return None;
         }
         let e = if at >= LANES {
-            let heap = if at == LANES { &mut self.heap } else { &mut self.far };
-            let e = heap.pop().expect("head exists");
-            self.find_rest();
-            e
+            if at == LANES {
+                self.heap.pop();
+            } else {
+                self.far.pop();
+                self.find_rest();
+            }
+            let event = self.slab.take(k);
+            Entry { time: (k >> 64) as SimTime, seq: 0, event }
         } else {
             let lane = &mut self.lanes[at];
             let e = lane.pop_front().expect("head exists");
@@ -384,14 +413,11 @@ pub fn exp_us(rng: &mut SimRng, mean_us: f64) -> SimTime {
 /// `libm::round(x) as SimTime`, bit for bit, for every `x` (NaN, negative and huge values
 /// included), without `round`'s own bit manipulation: `x - trunc(x)` is exact for a double, and half
 /// way rounds away from zero as `round` does. Two draws per record of an M/M/1 run go through it.
+/// Without a branch: whether a random draw rounds up is a coin toss no predictor can guess.
 #[inline]
 fn round_us(x: f64) -> SimTime {
     let whole = x as SimTime;
-    if x - whole as f64 >= 0.5 {
-        whole.saturating_add(1)
-    } else {
-        whole
-    }
+    whole.saturating_add((x - whole as f64 >= 0.5) as SimTime)
 }
 
 /// Uniform integer in [0, n).

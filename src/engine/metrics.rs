@@ -52,7 +52,8 @@ pub struct Metrics {
     /// percentiles are read from these (a histogram reset at every sample would clear all its
     /// buckets each time).
     pub e2e_interval: Vec<u64>,
-    pub ack: Histogram<u64>,
+    /// Acknowledgement latencies (read them with `RunHistogram::histogram`).
+    pub ack: RunHistogram,
     pub samples: Vec<Sample>,
     pub sample_interval_us: SimTime,
     pub urp_max: u32,
@@ -69,6 +70,56 @@ fn histogram() -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, 2, 3).expect("valid bounds");
     h.auto(true);
     h
+}
+
+/// A latency histogram that records a run of equal values in one step. Over a network with no
+/// latency every acknowledgement takes the same microsecond; recording each one costs a histogram
+/// update, recording a run costs a comparison per value and one update per run. A histogram counts
+/// values, not their order, so the result is exactly the histogram of every value recorded.
+#[derive(Clone)]
+pub struct RunHistogram {
+    h: Histogram<u64>,
+    /// The value of the run not yet in `h`, and how many times it was recorded (0: no run).
+    run_value: u64,
+    run_count: u64,
+}
+
+impl Default for RunHistogram {
+    fn default() -> Self {
+        RunHistogram { h: histogram(), run_value: 0, run_count: 0 }
+    }
+}
+
+impl RunHistogram {
+    #[inline]
+    pub fn record(&mut self, v: u64) {
+        if v == self.run_value {
+            self.run_count += 1;
+        } else {
+            self.flush();
+            self.run_value = v;
+            self.run_count = 1;
+        }
+    }
+    fn flush(&mut self) {
+        if self.run_count > 0 {
+            self.h.record_n(self.run_value, self.run_count).ok();
+            self.run_count = 0;
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.run_count == 0 && self.h.is_empty()
+    }
+    /// Every value recorded so far (a copy with the current run added, when there is one).
+    pub fn histogram(&self) -> std::borrow::Cow<'_, Histogram<u64>> {
+        if self.run_count == 0 {
+            std::borrow::Cow::Borrowed(&self.h)
+        } else {
+            let mut h = self.h.clone();
+            h.record_n(self.run_value, self.run_count).ok();
+            std::borrow::Cow::Owned(h)
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -91,7 +142,7 @@ impl Default for Metrics {
             errors: BTreeMap::new(),
             e2e: histogram(),
             e2e_interval: Vec::new(),
-            ack: histogram(),
+            ack: RunHistogram::default(),
             samples: Vec::new(),
             sample_interval_us: 100 * US_PER_MS,
             urp_max: 0,
@@ -118,16 +169,31 @@ impl Metrics {
     }
     #[inline]
     pub fn ack_latency(&mut self, us: SimTime) {
-        self.ack.record(us.clamp(1, 3_600_000_000)).ok();
+        self.ack.record(us.clamp(1, 3_600_000_000));
     }
     /// What `Histogram::value_at_quantile` gives for the latencies since the last sample (0 < q <= 1):
     /// the bucket where the count reaches ceil(q * n) is the one holding the ceil(q * n)-th smallest
     /// value, and the answer is that bucket's highest value.
+    #[cfg(test)]
     fn interval_quantile(&mut self, q: f64) -> u64 {
-        let n = self.e2e_interval.len();
-        let k = ((q * n as f64).ceil() as usize).clamp(1, n);
+        let k = self.quantile_rank(q);
         let (_, v, _) = self.e2e_interval.select_nth_unstable(k - 1);
         self.e2e.highest_equivalent(*v)
+    }
+    /// The rank (from 1) of the interval's value at quantile `q`.
+    fn quantile_rank(&self, q: f64) -> usize {
+        let n = self.e2e_interval.len();
+        ((q * n as f64).ceil() as usize).clamp(1, n)
+    }
+    /// `interval_quantile` at 0.5 and 0.99 with one selection and a second one on what lies above
+    /// the first: the values past the median's place are the greater ones, so the 99th
+    /// percentile's rank is found among them.
+    fn interval_p50_p99(&mut self) -> (u64, u64) {
+        let (k50, k99) = (self.quantile_rank(0.5), self.quantile_rank(0.99));
+        let (_, v50, above) = self.e2e_interval.select_nth_unstable(k50 - 1);
+        let v50 = *v50;
+        let v99 = if k99 == k50 { v50 } else { *above.select_nth_unstable(k99 - k50 - 1).1 };
+        (self.e2e.highest_equivalent(v50), self.e2e.highest_equivalent(v99))
     }
     pub fn record_error(&mut self, e: KafkaError) {
         *self.errors.entry(e.name()).or_insert(0) += 1;
@@ -161,7 +227,7 @@ impl Sim {
         for (i, (_, max)) in lags.iter().enumerate() {
             m.lag_max[i] = m.lag_max[i].max(*max);
         }
-        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { (m.interval_quantile(0.5), m.interval_quantile(0.99)) };
+        let (p50, p99) = if m.e2e_interval.is_empty() { (0, 0) } else { m.interval_p50_p99() };
         m.e2e_interval.clear();
         m.samples.push(Sample {
             t_us: self.now,
@@ -214,6 +280,25 @@ mod tests {
     use super::*;
     use crate::engine::kernel::{exp_us, rng_from_seed};
 
+    /// A run histogram is the histogram of every value recorded, runs or not, read mid-run too.
+    #[test]
+    fn run_histogram_equals_a_plain_one() {
+        let mut r = rng_from_seed(5);
+        let mut runs = RunHistogram::default();
+        let mut h = histogram();
+        assert!(runs.is_empty());
+        for i in 0..20_000u64 {
+            let v = if i % 7 < 5 { 1 } else { exp_us(&mut r, 2_000.0).clamp(1, 3_600_000_000) };
+            runs.record(v);
+            h.record(v).unwrap();
+            if i % 4_999 == 0 {
+                assert_eq!(*runs.histogram(), h);
+            }
+        }
+        assert_eq!(*runs.histogram(), h);
+        assert!(!runs.is_empty());
+    }
+
     /// The sample percentiles read from the interval's values are exactly what a histogram of
     /// them would give.
     #[test]
@@ -227,6 +312,7 @@ mod tests {
                 m.e2e_latency(v);
                 h.record(v).unwrap();
             }
+            assert_eq!(m.interval_p50_p99(), (h.value_at_quantile(0.5), h.value_at_quantile(0.99)), "n {n}");
             for q in [0.5, 0.99, 1.0, 0.01] {
                 assert_eq!(m.interval_quantile(q), h.value_at_quantile(q), "n {n} q {q}");
             }

@@ -53,6 +53,26 @@ pub struct ProducerPartition {
     pub spare: Vec<Rec>,
 }
 
+impl ProducerPartition {
+    /// Close the open batch (if any) into a batch ready to send, with its base sequence number
+    /// when the producer is idempotent; its records vector is kept for the next open batch.
+    fn close_open(&mut self, idempotent: bool) -> Option<ProducerBatch> {
+        let mut ob = self.open.take()?;
+        let n = ob.recs.len() as u32;
+        let recs = Recs::from(ob.recs.as_slice());
+        ob.recs.clear();
+        self.spare = std::mem::take(&mut ob.recs);
+        let base_seq = if idempotent {
+            let s = self.next_seq;
+            self.next_seq = self.next_seq.wrapping_add(n);
+            s
+        } else {
+            0
+        };
+        Some(ProducerBatch { id: ob.id, block: RecBlock { first_id: ob.first_id, base_ts_us: ob.base_ts_us, recs }, bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 })
+    }
+}
+
 #[derive(Clone)]
 pub struct Producer {
     pub name: String,
@@ -63,6 +83,8 @@ pub struct Producer {
     pub rate: f64,
     pub arrival: Arrival,
     pub cfg: ProducerConfig,
+    /// `linger.ms` in µs.
+    pub linger_us: SimTime,
     pub acks: Acks,
     pub idempotent: bool,
     pub rng: SimRng,
@@ -118,6 +140,7 @@ impl Sim {
                 rate: spec.rate_per_sec,
                 arrival: spec.arrival,
                 cfg: spec.config.clone(),
+                linger_us: ms_to_us(spec.config.linger_ms),
                 acks: spec.config.acks,
                 idempotent: spec.config.enable_idempotence,
                 rng,
@@ -184,7 +207,7 @@ impl Sim {
         let flags = if tomb { FLAG_TOMBSTONE } else { 0 };
         let bytes = pr.record_bytes;
         let batch_size = pr.cfg.batch_size;
-        let linger = ms_to_us(pr.cfg.linger_ms);
+        let linger = pr.linger_us;
         let dt = pr.interval_us();
         let pp = &mut pr.parts[part as usize];
         // A batch stores 32-bit deltas from its first record's id and timestamp; in the rare case one
@@ -223,63 +246,56 @@ impl Sim {
         }
     }
 
+    /// Close the open batch of a partition into its queue of batches ready to send.
     fn close_open_batch(&mut self, p: u32, part: u32) {
         let pr = &mut self.producers[p as usize];
         let idempotent = pr.idempotent;
         let pp = &mut pr.parts[part as usize];
-        let Some(mut ob) = pp.open.take() else { return };
-        let n = ob.recs.len() as u32;
-        let recs = Recs::from(ob.recs.as_slice());
-        ob.recs.clear();
-        pp.spare = std::mem::take(&mut ob.recs);
-        let base_seq = if idempotent {
-            let s = pp.next_seq;
-            pp.next_seq = pp.next_seq.wrapping_add(n);
-            s
-        } else {
-            0
-        };
-        pp.queue.push_back(ProducerBatch { id: ob.id, block: RecBlock { first_id: ob.first_id, base_ts_us: ob.base_ts_us, recs }, bytes: ob.bytes, base_seq, created: ob.created, attempts: 0, req_id: 0 });
+        if let Some(batch) = pp.close_open(idempotent) {
+            pp.queue.push_back(batch);
+        }
     }
 
     /// The sender: move ready batches into flight while the in-flight limit and backoff allow.
     pub(crate) fn producer_drain(&mut self, p: u32, part: u32) {
         loop {
             let now = self.now;
-            let pr = &self.producers[p as usize];
+            let pr = &mut self.producers[p as usize];
             let max_inflight = pr.cfg.max_in_flight_requests_per_connection as usize;
-            let linger = ms_to_us(pr.cfg.linger_ms);
-            let batch_size = pr.cfg.batch_size;
-            let pp = &pr.parts[part as usize];
+            let (linger, batch_size, idempotent) = (pr.linger_us, pr.cfg.batch_size, pr.idempotent);
+            let pp = &mut pr.parts[part as usize];
             if pp.inflight.len() >= max_inflight || now < pp.backoff_until {
                 return;
             }
-            if pp.queue.is_empty() {
-                match &pp.open {
-                    Some(ob) if ob.bytes >= batch_size || now >= ob.created + linger => self.close_open_batch(p, part),
+            // The queue's first batch, or else the open batch once it is full or its linger ran
+            // out (closed straight into flight: it would be the queue's only batch).
+            let batch = match pp.queue.pop_front() {
+                Some(batch) => batch,
+                None => match &pp.open {
+                    Some(ob) if ob.bytes >= batch_size || now >= ob.created + linger => pp.close_open(idempotent).expect("open batch"),
                     _ => return,
-                }
-            }
-            self.send_batch(p, part);
+                },
+            };
+            self.send_batch(p, part, batch);
         }
     }
 
-    fn send_batch(&mut self, p: u32, part: u32) {
+    /// Send `batch`, taken from the front of the partition's queue (it goes back there when the
+    /// partition has no leader).
+    fn send_batch(&mut self, p: u32, part: u32, mut batch: ProducerBatch) {
         let now = self.now;
-        let topic = self.producers[p as usize].topic;
-        let tp = self.topics[topic as usize].parts[part as usize];
-        let leader = self.parts[tp as usize].leader;
         let pr = &mut self.producers[p as usize];
+        let tp = self.topics[pr.topic as usize].parts[part as usize];
+        let leader = self.parts[tp as usize].leader;
         let delivery_timeout = pr.cfg.delivery_timeout_ms * US_PER_MS;
-        let backoff = pr.cfg.retry_backoff_ms * US_PER_MS;
         let pp = &mut pr.parts[part as usize];
-        let Some(mut batch) = pp.queue.pop_front() else { return };
         if now.saturating_sub(batch.created) > delivery_timeout {
             self.fail_batch(p, &batch, "delivery.timeout.ms expired");
             return;
         }
         let Some(leader) = leader else {
             // No leader known: wait for a metadata refresh.
+            let backoff = pr.cfg.retry_backoff_ms * US_PER_MS;
             pp.queue.push_front(batch);
             pp.backoff_until = now + backoff;
             self.at(now + backoff, Event::RetryReady { producer: p, part });
@@ -291,8 +307,7 @@ impl Sim {
         let acks = pr.acks;
         let idempotent = pr.idempotent;
         let node = pr.node;
-        let request_timeout = pr.cfg.request_timeout_ms * US_PER_MS;
-        let request = Batch { base_offset: 0, last_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), offsets: None };
+        let request = Batch { base_offset: 0, leader_epoch: 0, producer: if idempotent { p } else { u32::MAX }, base_seq: batch.base_seq, bytes: batch.bytes, block: batch.block.clone(), compacted: None };
         if acks == Acks::Zero {
             // Fire and forget: the send callback succeeds at once.
             for r in batch.block.records() {
@@ -302,9 +317,9 @@ impl Sim {
         } else {
             pp.inflight.push(batch);
         }
-        let lat = self.net.latency(Node::Client(node), Node::Broker(leader));
         if !self.brokers[leader as usize].up {
             if acks != Acks::Zero {
+                let lat = self.net.latency(Node::Client(node), Node::Broker(leader));
                 self.at(now + 2 * lat, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::NetworkException) });
             }
             return;
@@ -317,6 +332,7 @@ impl Sim {
             Some(t) => self.at(t, Event::ProduceArrive { producer: p, tp, broker: leader, acks, req_id, sent_us: now, batch: Rc::new(request) }),
             None => {
                 if acks != Acks::Zero {
+                    let request_timeout = self.producers[p as usize].cfg.request_timeout_ms * US_PER_MS;
                     self.at(now + request_timeout, Event::ProduceResponse { producer: p, part, req_id, result: Err(KafkaError::RequestTimedOut) });
                 }
             }
@@ -340,7 +356,8 @@ impl Sim {
         let pr = &mut self.producers[p as usize];
         let pp = &mut pr.parts[part as usize];
         let Some(pos) = pp.inflight.iter().position(|b| b.req_id == req_id) else { return };
-        let mut batch = pp.inflight.remove(pos);
+        // Mostly the only batch in flight: popped without `remove`'s memmove of the rest.
+        let mut batch = if pos + 1 == pp.inflight.len() { pp.inflight.pop().expect("found above") } else { pp.inflight.remove(pos) };
         match result {
             Ok(_) => {
                 for r in batch.block.records() {

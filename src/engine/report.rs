@@ -234,7 +234,7 @@ impl Report {
             consumed: Consumed { delivered: m.delivered, unique: sim.checker.unique },
             anomalies: a,
             latency_ms,
-            ack_latency_ms: (!m.ack.is_empty()).then(|| latency_of(&m.ack)),
+            ack_latency_ms: (!m.ack.is_empty()).then(|| latency_of(&m.ack.histogram())),
             groups,
             partitions: PartitionsReport { under_replicated_max: m.urp_max.max(sim.under_replicated_count()), offline_ms: m.offline_us_at(sim.now) / 1000 },
             design: "log".into(),

@@ -285,6 +285,9 @@ pub struct Sim {
     /// Emptied fetch-response boxes, reused by the next response (one allocation less per fetch).
     #[allow(clippy::vec_box)] // The boxes themselves are what is reused.
     pub(crate) fetch_boxes: Vec<Box<FetchResult>>,
+    /// An empty vector with capacity, where `wake_parked` collects the fetches parked while it
+    /// answers others.
+    pub(crate) parked_spare: Vec<super::cluster::Parked>,
     /// How many messages are being delivered inline, one inside another (see `deliver_now`);
     /// `INLINE_OFF` while inline delivery is off (building the run, applying an action, or for the
     /// rest of an event once a chain went too deep).
@@ -329,6 +332,7 @@ impl Sim {
             last_fault: None,
             batch_vecs: Vec::new(),
             fetch_boxes: Vec::new(),
+            parked_spare: Vec::new(),
             // No inline delivery while the run is being built.
             inline_depth: INLINE_OFF,
         };
@@ -712,13 +716,13 @@ pub struct Storage {
 
 impl Sim {
     pub fn storage(&self) -> Storage {
-        use super::log::{Batch, Rec};
+        use super::log::{Batch, Compacted, Rec};
         let mut st = Storage::default();
         // Replicas share batches (and a batch its records): count each allocation once, plus one
         // pointer per batch per replica.
         let mut batches: Vec<(*const Batch, u64)> = Vec::new();
         let mut blocks: Vec<(*const Rec, u64)> = Vec::new();
-        let mut offsets: Vec<(*const u64, u64)> = Vec::new();
+        let mut offsets: Vec<(*const Compacted, u64)> = Vec::new();
         for r in &self.replicas {
             st.bytes += (r.log.batches.len() * std::mem::size_of::<Rc<Batch>>()) as u64;
             for b in &r.log.batches {
@@ -727,8 +731,8 @@ impl Sim {
                 if let Some(v) = b.block.recs.shared() {
                     blocks.push((v.as_ptr(), v.len() as u64));
                 }
-                if let Some(o) = &b.offsets {
-                    offsets.push((o.as_ptr(), o.len() as u64));
+                if let Some(c) = &b.compacted {
+                    offsets.push((Rc::as_ptr(c), c.offsets.len() as u64));
                 }
             }
         }
@@ -745,9 +749,9 @@ impl Sim {
             st.records += n;
             st.bytes += 16 + n * std::mem::size_of::<Rec>() as u64;
         }
-        // Offsets kept by compaction.
+        // Offsets kept by compaction: the shared `Compacted` and its vector.
         for (_, n) in offsets {
-            st.bytes += 16 + n * 8;
+            st.bytes += (16 + std::mem::size_of::<Compacted>()) as u64 + n * 8;
         }
         st
     }
