@@ -527,13 +527,8 @@ impl Sim {
     /// already: the rest applied where they were first applied, then stopped at `stop` (see
     /// `replay`).
     fn replayed(mut self, actions: &[AppliedAction], stop: Option<StopAt>) -> Sim {
-        for a in actions.iter().skip(self.applied.len()) {
-            self.run_to(a.after_events, a.t_us);
-            self.apply(a.action.clone());
-        }
-        if let Some(stop) = stop {
-            self.run_to(stop.events, stop.t_us);
-        }
+        // No stop: (0 events, t = 0) is reached as soon as the last action is applied.
+        self.replay_at_most(actions, stop.unwrap_or(StopAt { t_us: 0, events: 0 }), u64::MAX);
         self
     }
 
@@ -566,10 +561,8 @@ impl Sim {
     /// Run until at least `events` events have been processed and the clock reads `t_us`: where an
     /// action was first applied, or where a replay stops.
     fn run_to(&mut self, events: u64, t_us: SimTime) {
-        while self.events < events && self.step() {}
-        if self.now < t_us {
-            self.run_until(t_us);
-        }
+        let mut unlimited = u64::MAX;
+        self.run_to_at_most(events, t_us, &mut unlimited);
     }
 
     /// Process the next event, as `step` does, and say in words what it was; None when nothing is
