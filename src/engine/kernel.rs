@@ -4,7 +4,6 @@
 //! x86_64 and wasm32 produce the same bits.
 
 use rand::{Rng, RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -385,29 +384,27 @@ impl TraceHash {
 }
 
 /// The portable, seedable generator every component uses. `StdRng`/`SmallRng` are not portable.
-pub type SimRng = ChaCha8Rng;
+pub use super::rng::SimRng;
 
 pub fn rng_from_seed(seed: u64) -> SimRng {
-    ChaCha8Rng::seed_from_u64(seed)
+    SimRng::seed_from_u64(seed)
 }
 
 /// A sub-generator for one component, drawn from a parent so components do not disturb each other.
 pub fn sub_rng(parent: &mut SimRng) -> SimRng {
-    ChaCha8Rng::seed_from_u64(parent.next_u64())
+    SimRng::seed_from_u64(parent.next_u64())
 }
 
 /// Uniform in [0, 1) with 53 random bits.
 #[inline]
 pub fn unit(rng: &mut SimRng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    super::rng::unit_of(rng.next_u64())
 }
 
 /// An exponential draw with the given mean, in whole microseconds (rounded at once).
 #[inline]
 pub fn exp_us(rng: &mut SimRng, mean_us: f64) -> SimTime {
-    let u = unit(rng);
-    let x = -mean_us * libm::log(1.0 - u);
-    round_us(x)
+    rng.exp_us(mean_us)
 }
 
 /// `libm::round(x) as SimTime`, bit for bit, for every `x` (NaN, negative and huge values
@@ -415,7 +412,7 @@ pub fn exp_us(rng: &mut SimRng, mean_us: f64) -> SimTime {
 /// way rounds away from zero as `round` does. Two draws per record of an M/M/1 run go through it.
 /// Without a branch: whether a random draw rounds up is a coin toss no predictor can guess.
 #[inline]
-fn round_us(x: f64) -> SimTime {
+pub(crate) fn round_us(x: f64) -> SimTime {
     let whole = x as SimTime;
     whole.saturating_add((x - whole as f64 >= 0.5) as SimTime)
 }

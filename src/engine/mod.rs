@@ -18,6 +18,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod queue;
 pub mod report;
+pub mod rng;
 pub mod share_group;
 pub mod services;
 pub mod side_by_side;
