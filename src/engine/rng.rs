@@ -5,14 +5,16 @@
 //! Why: an exponential draw is `-mean * ln(1 - u)`, and `libm::log` is a chain of some 20
 //! dependent floating-point operations. The draw decides an event's time, which the event queue
 //! compares at once; a comparison of random times is a coin toss for the branch predictor, and a
-//! wrong guess waits for the whole chain. In an M/M/1 run (two draws per record) that wait was a
-//! sixth of the run. Computed a few at a time before they are needed, the logarithms of a stream of
-//! exponential draws overlap each other and are ready when the queue needs them.
+//! wrong guess waits for the whole chain. In an M/M/1 run (two draws per record) a sixth of the
+//! profiler's samples fell in the draw. Computed a few at a time before they are needed, the
+//! logarithms of a stream of exponential draws overlap each other and are ready when the queue
+//! needs them: `streamlab run mm1` went from 98 to 91 ms.
 //!
 //! The words drawn, and so every value, are those of `ChaCha8Rng`: `next_u32`, `next_u64` and
 //! `fill_bytes` follow `rand_core`'s `BlockRng` word for word (a test checks it against
-//! `ChaCha8Rng` on mixed sequences of calls), and `ln_1m_unit` returns
-//! `libm::log(1.0 - unit)` of the `next_u64` it consumes, whether computed ahead or not.
+//! `ChaCha8Rng` on mixed sequences of calls), and `exp_us` returns
+//! `round_us(-mean * libm::log(1.0 - unit))` of the `next_u64` it consumes, whether computed ahead
+//! or not.
 
 use rand_chacha::rand_core::block::BlockRngCore;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
