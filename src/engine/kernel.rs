@@ -108,7 +108,7 @@ pub struct EventQueue<E> {
     /// from the heap so that the heap, where the random delays go, stays shallow.
     far: BinaryHeap<Reverse<u128>>,
     slab: Slab<E>,
-    /// Each lane's head key ((time << 64) | seq), `NO_HEAD` when the lane is empty.
+    /// Each lane's head key (`key(time, seq)`), `NO_HEAD` when the lane is empty.
     heads: [u128; LANES],
     /// The delay each lane takes (lane 0: always zero).
     delays: [SimTime; LANES],
@@ -347,13 +347,22 @@ macro_rules! run_loop {
         /// Process every event with time <= `t_us` (capped at the end of the run), then move the
         /// clock to `t_us`.
         pub fn run_until(&mut self, t_us: $crate::engine::kernel::SimTime) {
+            self.run_until_at_most(t_us, u64::MAX);
+        }
+        /// `run_until(t_us)` in slices of at most `max_events` events: true once it got there,
+        /// false when it stopped after `max_events` (call again to go on). The same run either way.
+        pub fn run_until_at_most(&mut self, t_us: $crate::engine::kernel::SimTime, max_events: u64) -> bool {
             let t = t_us.min(self.end);
-            while let Some(ev) = $crate::engine::kernel::take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
-                self.dispatch(ev);
+            for _ in 0..max_events {
+                match $crate::engine::kernel::take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
+                    Some(ev) => self.dispatch(ev),
+                    None => {
+                        self.now = self.now.max(t);
+                        return true;
+                    }
+                }
             }
-            if t > self.now {
-                self.now = t;
-            }
+            false
         }
         /// Run to the end of the scenario.
         pub fn run(&mut self) {

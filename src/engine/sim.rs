@@ -542,22 +542,6 @@ impl Sim {
         }
     }
 
-    /// `run_until(t_us)` in slices of at most `max_events` events: true once it got there, false
-    /// when it stopped after `max_events` (call again to go on). The same run either way.
-    pub fn run_until_at_most(&mut self, t_us: SimTime, max_events: u64) -> bool {
-        let t = t_us.min(self.end);
-        for _ in 0..max_events {
-            match super::kernel::take_due(&mut self.queue, t, &mut self.now, &mut self.events, &mut self.hash) {
-                Some(ev) => self.dispatch(ev),
-                None => {
-                    self.now = self.now.max(t);
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
     /// Run until at least `events` events have been processed and the clock reads `t_us`: where an
     /// action was first applied, or where a replay stops.
     fn run_to(&mut self, events: u64, t_us: SimTime) {
