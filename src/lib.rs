@@ -17,9 +17,6 @@ pub mod text;
 pub mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-/// The CLI's allocator on Linux with glibc: the system's, its heap in transparent huge pages.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub mod huge_heap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -14,8 +14,3 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
-/// Natively on Linux (glibc): the system allocator with its heap in transparent huge pages.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[global_allocator]
-static ALLOCATOR: streamlab::huge_heap::HugeHeap = streamlab::huge_heap::HugeHeap::new();
