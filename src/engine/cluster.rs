@@ -1224,7 +1224,7 @@ impl Sim {
         let mut added = std::mem::replace(&mut self.replicas[li].parked, parked);
         if !added.is_empty() {
             std::mem::swap(&mut self.replicas[li].parked, &mut added);
-            self.replicas[li].parked.extend(added.drain(..));
+            self.replicas[li].parked.append(&mut added);
         }
         self.parked_spare = added;
     }

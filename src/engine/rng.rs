@@ -218,7 +218,7 @@ mod tests {
                         2 | 3 => {
                             // Means change now and then (a producer's rate, a consumer slowed down).
                             // A huge one keeps every bit of the logarithm in the rounded draw.
-                            let mean = [1800.0, 2222.2222222222222, 0.5, 1e15][(kind as usize + seed as usize / 50) % 4];
+                            let mean = [1800.0, 2_222.222_222_222_222, 0.5, 1e15][(kind as usize + seed as usize / 50) % 4];
                             assert_eq!(ours.exp_us(mean), round_us(-mean * ln_1m(theirs.next_u64())));
                         }
                         4 => assert_eq!(ours.random_range(0..1000u32), theirs.random_range(0..1000u32)),
